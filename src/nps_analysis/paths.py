@@ -1,0 +1,43 @@
+"""Project paths, resolved from the repository root so notebooks work from any working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _find_project_root() -> Path:
+    """Walk up from this file (or NPS_PROJECT_ROOT) to the folder holding params.yaml."""
+    override = os.environ.get("NPS_PROJECT_ROOT")
+    if override:
+        return Path(override).resolve()
+    for candidate in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
+        if (candidate / "params.yaml").is_file() and (candidate / "src" / "nps_analysis").is_dir():
+            return candidate
+    return Path.cwd()
+
+
+PROJECT_ROOT: Path = _find_project_root()
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+PUBLISHED_DIR = RAW_DIR / "published"
+REFERENCE_DIR = PUBLISHED_DIR / "reference"
+PUBLIC_DIR = RAW_DIR / "public"
+SYNTHETIC_DIR = DATA_DIR / "synthetic"
+PROCESSED_DIR = DATA_DIR / "processed"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """Resolve a path given relative to the project root (absolute paths pass through)."""
+    p = Path(path)
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as written into outputs: relative to the project root, forward slashes, never absolute."""
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return p.name
