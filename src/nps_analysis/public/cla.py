@@ -1,0 +1,253 @@
+"""Loaders for DfE "Children looked after in England including adoptions" files (2010-2025).
+
+Quirks handled:
+
+* EES tidy files (2018+): ``c`` (suppressed), ``z`` (not applicable: an LA that did not exist
+  that year, e.g. Cumbria after April 2023), ``k`` (percentage < 0.5%), "y:m" averages.
+* Old SFR underlying-data files (2010-2017): one wide file per year with its own column names,
+  ``x`` for suppressed cells, 3-digit LA codes only in 2010, NATIONAL/REGION/LA or National/GOR/LA
+  level labels, trailing spaces in names, Inner/Outer London sub-rows.
+* Adoptions split into "unopposed" + "consent dispensed with" in 2010, 2016 and 2017: an LA total
+  is known only when both parts are; otherwise it is suppressed (flag = the marker).
+* National and regional counts are rounded to the nearest 10; LA counts are not.
+* Revisions: overlapping years are taken from the latest release (2024 release for 2020-2024).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from nps_analysis.errors import InputDataError, Problem
+from nps_analysis.paths import PUBLIC_DIR
+from nps_analysis.public.quirks import (
+    check_values,
+    parse_counts,
+    parse_duration_months,
+    read_csv_text,
+)
+
+EES_2024_ADOPTIONS = PUBLIC_DIR / "cla_2024_release" / "la_children_who_ceased_during_the_year_sgo_adoption.csv"
+EES_2022_ADOPTIONS = PUBLIC_DIR / "cla_2022_release" / "la_children_who_ceased_during_the_year_sgo_adoptions.csv"
+TIME_SERIES = PUBLIC_DIR / "cla_2024_release" / "cla_time_series_1994_2024.csv"
+NATIONAL_ADOPTED = PUBLIC_DIR / "cla_2024_release" / "national_cla_who_were_adopted_during_the_year.csv"
+TIME_BETWEEN_STAGES = (
+    PUBLIC_DIR / "cla_2025_release" / "national_cla_adopted_average_time_between_adoption_process_stages.csv"
+)
+SFR_DIR = PUBLIC_DIR / "sfr_historic_2010_2017"
+
+LEVELS = ("National", "Regional", "Local authority")
+EES_COLUMNS = (
+    "time_period", "geographic_level", "region_name", "old_la_code", "new_la_code", "la_name",
+    "cla_group", "characteristic", "number",
+)
+
+
+@dataclass(frozen=True)
+class SfrSpec:
+    """How to read one old SFR file: which columns hold adoptions (summed when several)."""
+
+    year: int
+    file: str
+    adoption_columns: tuple[str, ...]
+
+
+SFR_FILES: tuple[SfrSpec, ...] = (
+    SfrSpec(2010, "2010_SFR27_2010_Ceased.csv", ("CeasedAdoptUnop_2010", "CeasedAdoptDisp_2010")),
+    SfrSpec(2011, "2011_SFR21_ADP.csv", ("CLA_ceaAdop",)),
+    SfrSpec(2012, "2012_SFR20_ADP2012.csv", ("CLA_ceaAdop",)),
+    SfrSpec(2013, "2013_SFR36_ADP2013.csv", ("CLA_ceaAdop",)),
+    SfrSpec(2014, "2014_SFR36_ADP2014.csv", ("CLA_ceaAdop",)),
+    SfrSpec(2015, "2015_SFR34_ADP2015.csv", ("CLA_ceaAdop",)),
+    SfrSpec(2016, "2016_SFR41_CEA2016.csv", ("CLA_ceaAdop1", "CLA_ceaAdop2")),
+    SfrSpec(2017, "2017_SFR50_CEA2017.csv", ("CEA_Adop1", "CEA_Adop2")),
+)
+
+ADOPTIONS_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, pa.Check.in_range(2010, 2030)),
+        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "region_name": pa.Column(str, nullable=True),
+        "old_la_code": pa.Column(str, nullable=True),
+        "new_la_code": pa.Column(str, nullable=True),
+        "la_name": pa.Column(str, nullable=True),
+        "adoptions": pa.Column("Float64", pa.Check.ge(0), nullable=True),
+        "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
+        "release": pa.Column(str),
+    },
+    strict=True,
+    checks=[
+        pa.Check(lambda d: d["adoptions"].notna() | d["flag"].notna(), error="NA count without a flag"),
+        pa.Check(lambda d: d["adoptions"].isna() | d["flag"].isna(), error="count with a flag"),
+    ],
+)
+
+_SFR_LEVELS = {"NATIONAL": "National", "National": "National", "REGION": "Regional",
+               "GOR": "Regional", "LA": "Local authority"}
+
+
+def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
+    """Adoptions (all routes) per year and geography from an EES "ceased ... sgo adoption" file."""
+    df = read_csv_text(path, required=EES_COLUMNS)
+    file = df.attrs["source_file"]
+    check_values(df, "geographic_level", LEVELS, file=file,
+                 fix="expected National / Regional / Local authority rows only")
+    mask = (df["cla_group"] == "Adopted") & (df["characteristic"] == "Total")
+    if not mask.any():
+        raise InputDataError([Problem(file, "no-adoption-rows", "no cla_group 'Adopted' / 'Total' rows",
+                                      "check this is the ceased-by-adoption file", column="cla_group")])
+    sub = df[mask]
+    number, flag = parse_counts(sub["number"], file=file, column="number")
+    release = Path(path).parent.name
+    out = pd.DataFrame({
+        "year": pd.to_numeric(sub["time_period"]).astype(int),
+        "geographic_level": sub["geographic_level"],
+        "region_name": sub["region_name"].replace("", None),
+        "old_la_code": sub["old_la_code"].replace("", None),
+        "new_la_code": sub["new_la_code"].replace("", None),
+        "la_name": sub["la_name"].replace("", None),
+        "adoptions": number,
+        "flag": flag,
+        "release": release,
+    }).reset_index(drop=True)
+    return ADOPTIONS_SCHEMA.validate(out)
+
+
+def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
+    """Adoptions per geography from one old SFR underlying-data file (2010-2017)."""
+    df = read_csv_text(Path(directory) / spec.file,
+                       required=("geog_l", "geog_c", "geog_n", *spec.adoption_columns))
+    file = df.attrs["source_file"]
+    check_values(df, "geog_l", _SFR_LEVELS, file=file, fix="expected NATIONAL / REGION / LA rows")
+    parts = [parse_counts(df[c], file=file, column=c) for c in spec.adoption_columns]
+    total = sum((p[0] for p in parts[1:]), parts[0][0])
+    flag = parts[0][1]
+    for _, f in parts[1:]:
+        flag = flag.fillna(f)
+    level = df["geog_l"].map(_SFR_LEVELS)
+    name = df["geog_n"].str.strip()
+    is_region = level == "Regional"
+    out = pd.DataFrame({
+        "year": spec.year,
+        "geographic_level": level,
+        "region_name": name.where(is_region).str.title().str.replace(" And The ", " and The "),
+        "old_la_code": df["geog_c"].str.strip().where(level == "Local authority"),
+        "new_la_code": (df["New_geog_code"].where(level == "Local authority")
+                        if "New_geog_code" in df.columns else None),
+        "la_name": name.where(level == "Local authority"),
+        "adoptions": total.where(flag.isna()),
+        "flag": flag,
+        "release": f"sfr_{spec.year}",
+    })
+    out["region_name"] = out["region_name"].replace({"East Of England": "East of England"})
+    return ADOPTIONS_SCHEMA.validate(out.reset_index(drop=True))
+
+
+def load_all_adoptions() -> pd.DataFrame:
+    """Adoptions 2010-2024 at every level, each year from its latest release."""
+    frames = [load_sfr_adoptions(s) for s in SFR_FILES]
+    frames += [load_ees_adoptions(EES_2022_ADOPTIONS), load_ees_adoptions(EES_2024_ADOPTIONS)]
+    all_rows = pd.concat(frames, ignore_index=True)
+    rank = {"cla_2024_release": 3, "cla_2022_release": 2}
+    all_rows["_rank"] = all_rows["release"].map(rank).fillna(1)
+    latest = all_rows.groupby("year")["_rank"].transform("max")
+    return ADOPTIONS_SCHEMA.validate(all_rows[all_rows["_rank"] == latest].drop(columns="_rank")
+                                     .reset_index(drop=True))
+
+
+TIME_SERIES_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, pa.Check.in_range(1990, 2030), unique=True),
+        "adoptions_national": pa.Column("Float64", pa.Check.gt(0)),
+    },
+    strict=True,
+)
+
+
+def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
+    """England: children looked after who were adopted during the year, 1994 onwards."""
+    df = read_csv_text(path, required=("time_period", "population_count", "number"))
+    sub = df[df["population_count"].str.contains("adopted during the year", case=False)]
+    if sub.empty:
+        raise InputDataError([Problem(df.attrs["source_file"], "no-adoption-rows",
+                                      "no 'adopted during the year' series", "use the 1994-2024 time series file",
+                                      column="population_count")])
+    number, _ = parse_counts(sub["number"], file=df.attrs["source_file"], column="number")
+    out = pd.DataFrame({"year": pd.to_numeric(sub["time_period"]).astype(int), "adoptions_national": number})
+    return TIME_SERIES_SCHEMA.validate(out.sort_values("year").reset_index(drop=True))
+
+
+CHARACTERISTICS_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int),
+        "cla_group": pa.Column(str),
+        "characteristic": pa.Column(str),
+        "number": pa.Column("Float64", nullable=True),
+        "number_flag": pa.Column("string", nullable=True),
+        "percentage": pa.Column("Float64", pa.Check.in_range(0, 100), nullable=True),
+        "percentage_flag": pa.Column("string", nullable=True),
+        "average_months": pa.Column("Float64", nullable=True),
+    },
+    strict=True,
+)
+
+
+def load_national_adopted(path: str | Path = NATIONAL_ADOPTED) -> pd.DataFrame:
+    """National characteristics of children adopted (age, ethnicity, ...), 2020-2024.
+
+    "Average ... (years:months)" rows hold "3:4"-style durations: parsed to ``average_months``.
+    """
+    df = read_csv_text(path, required=("time_period", "cla_group", "characteristic", "number", "percentage"))
+    file = df.attrs["source_file"]
+    is_avg = df["characteristic"].str.startswith("Average")
+    number, nflag = parse_counts(df["number"].where(~is_avg, ""), file=file, column="number")
+    pct, pflag = parse_counts(df["percentage"], file=file, column="percentage", allow_decimal=True)
+    months = parse_duration_months(df["number"].where(is_avg, ""), file=file, column="number")
+    out = pd.DataFrame({
+        "year": pd.to_numeric(df["time_period"]).astype(int),
+        # the publisher spells the group "Age at adoption" and "Age at Adoption": one group
+        "cla_group": df["cla_group"].str.replace("Age at Adoption", "Age at adoption"),
+        "characteristic": df["characteristic"],
+        "number": number, "number_flag": nflag.where(~is_avg),
+        "percentage": pct, "percentage_flag": pflag, "average_months": months,
+    })
+    return CHARACTERISTICS_SCHEMA.validate(out)
+
+
+STAGES_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int),
+        "stage": pa.Column(str),
+        "age_start_poc": pa.Column(str),
+        "months": pa.Column("Float64", pa.Check.in_range(0, 240), nullable=True),
+        "count": pa.Column("Float64", nullable=True),
+        "flag": pa.Column("string", nullable=True),
+    },
+    strict=True,
+)
+
+
+def load_time_between_stages(path: str | Path = TIME_BETWEEN_STAGES) -> pd.DataFrame:
+    """Average time between adoption stages (months), England, 2021-2025, by age entering care.
+
+    Durations are published as "YY:MM" strings; the one count row ("placed within 12 months of
+    the decision") is kept in ``count``.
+    """
+    df = read_csv_text(path, required=("time_period", "stage_of_adoption_process", "age_start_poc", "number"))
+    file = df.attrs["source_file"]
+    is_count = ~df["stage_of_adoption_process"].str.match(r"^\d\.")
+    months = parse_duration_months(df["number"].where(~is_count, ""), file=file, column="number")
+    count, flag = parse_counts(df["number"].where(is_count, ""), file=file, column="number")
+    text = df["number"].str.strip().str.lower()
+    out = pd.DataFrame({
+        "year": pd.to_numeric(df["time_period"]).astype(int),
+        "stage": df["stage_of_adoption_process"],
+        "age_start_poc": df["age_start_poc"],
+        "months": months,
+        "count": count,
+        "flag": flag.where(is_count, text.where(text.isin(["c", "x", "z", "k", ":"]))).astype("string"),
+    })
+    return STAGES_SCHEMA.validate(out)
