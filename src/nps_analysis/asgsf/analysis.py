@@ -1,0 +1,299 @@
+"""Run every ASGSF therapy-trend analysis on a packages table and write the results.
+
+`run_analysis` aggregates first (one pass over the packages), then models the aggregated counts;
+`write_outputs` publishes every table and figure through `OutputWriter` with disclosure-control
+metadata. The notebook `notebooks/asgsf_therapy_trends.ipynb` is a thin wrapper around these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nps_analysis.asgsf import age, forecast, growth, mix, plots, spend, trends
+from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
+from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
+from nps_analysis.asgsf.rounding import REPORT_ROUNDING, Rounding, round_values
+from nps_analysis.asgsf.years import fy_span
+
+REPORT_FIRST_YEAR = "2018/19"
+REPORT_LAST_YEAR = "2022/23"
+
+
+@dataclass
+class AsgsfResults:
+    """Every table (and the fitted models) of one run."""
+
+    area: str
+    years: list[str]
+    counts: pd.DataFrame
+    annual_totals: pd.DataFrame
+    growth_summary: pd.DataFrame
+    rounding: pd.DataFrame
+    therapy_shares: pd.DataFrame
+    shares_by_year: pd.DataFrame
+    comparable: pd.DataFrame
+    fits: dict[str, trends.TrendFit]
+    therapy_trends: pd.DataFrame
+    forecast: pd.DataFrame
+    age_profile: pd.DataFrame
+    rules: spend.FairAccessRules
+    spend: pd.DataFrame | None = None
+    regional_costs: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run_analysis(
+    packages: pd.DataFrame,
+    *,
+    region: str | None = None,
+    forecast_years: int = 3,
+    first_year: str | None = None,
+    last_year: str | None = None,
+    dispersion_threshold: float = trends.DISPERSION_THRESHOLD,
+    exclude_partial_years: bool = True,
+    rules: spend.FairAccessRules | None = None,
+) -> AsgsfResults:
+    """All ASGSF therapy-trend tables for `region` (None = England) over `first_year..last_year`.
+
+    The year span defaults to every year in the (national) data, so a region with no packages in
+    some year shows a zero rather than a missing year.
+    """
+    notes: list[str] = [CATEGORY_CHANGE_NOTE]
+    span = year_span(packages)
+    first = first_year or span[0]
+    last = last_year or span[-1]
+    years = fy_span(first, last)
+    in_span = packages["financial_year"].isin(years)
+    scoped = packages[in_span] if not bool(in_span.all()) else packages
+    if scoped.empty:
+        raise ValueError(f"no ASGSF packages between {first} and {last}")
+    local = filter_region(scoped, region)
+    area = area_name(region)
+
+    counts = therapy_year_counts(local, years)
+    totals = growth.annual_totals(counts)
+    summary = _growth_rows(totals)
+    rounding = _rounding_rows(summary)
+    shares = mix.therapy_shares(counts)
+    by_year = mix.shares_by_year(counts)
+    comparable = mix.comparable_series(counts)
+    comparable_long = (
+        comparable.stack()
+        .rename("packages")
+        .reset_index()
+        .rename(columns={"therapy_type": "series"})
+    )
+    fits = trends.fit_all(
+        counts, dispersion_threshold=dispersion_threshold, exclude_partial=exclude_partial_years
+    )
+    trend_table = trends.trends_table(fits)
+    fc = forecast.forecast_all(fits, forecast_years, last_year=last)
+    ages = age.older_child_share(local, years)
+    rules = rules or spend.load_rules()
+    notes.append(f"Fair access limits and match-funding rules from: {rules.source}.")
+    spend_tab = regional = None
+    if spend.has_amounts(local):
+        spend_tab = spend.spend_by_year_therapy(local, rules)
+        regional = spend.regional_costs(scoped)
+    else:
+        notes.append("No amount_gbp recorded: spend analyses skipped.")
+    no_model = trend_table.loc[trend_table["model"] == trends.MODEL_NONE, ["therapy_type", "note"]]
+    notes += [f"{r.therapy_type}: {r.note}." for r in no_model.itertuples()]
+    return AsgsfResults(
+        area=area,
+        years=years,
+        counts=counts,
+        annual_totals=totals,
+        growth_summary=summary,
+        rounding=rounding,
+        therapy_shares=shares,
+        shares_by_year=by_year,
+        comparable=comparable_long,
+        fits=fits,
+        therapy_trends=trend_table,
+        forecast=fc,
+        age_profile=ages,
+        rules=rules,
+        spend=spend_tab,
+        regional_costs=regional,
+        notes=notes,
+    )
+
+
+def _growth_rows(totals: pd.DataFrame) -> pd.DataFrame:
+    """Growth over the whole span and, when inside it and different, over the report's 2018/19-2022/23."""
+    rows = [growth.growth_summary(totals).assign(period="span")]
+    yrs = list(totals["financial_year"])
+    if (
+        REPORT_FIRST_YEAR in yrs
+        and REPORT_LAST_YEAR in yrs
+        and (yrs[0], yrs[-1]) != (REPORT_FIRST_YEAR, REPORT_LAST_YEAR)
+    ):
+        rows.append(
+            growth.growth_summary(totals, REPORT_FIRST_YEAR, REPORT_LAST_YEAR).assign(
+                period="report period"
+            )
+        )
+    elif (yrs[0], yrs[-1]) == (REPORT_FIRST_YEAR, REPORT_LAST_YEAR):
+        rows[0]["period"] = "span = report period"
+    return pd.concat(rows, ignore_index=True)
+
+
+def _rounding_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each growth figure printed under truncation (the report's convention) and round-half-up."""
+    out = []
+    for r in summary.itertuples():
+        for measure in ("total_growth_pct", "cagr_pct"):
+            v = float(getattr(r, measure))
+            out.append(
+                {
+                    "first_year": r.first_year,
+                    "last_year": r.last_year,
+                    "measure": measure,
+                    "value": v,
+                    "printed_truncate_1dp": round_values(v, 1, Rounding.TRUNCATE),
+                    "printed_half_up_1dp": round_values(v, 1, Rounding.HALF_UP),
+                    "report_convention": REPORT_ROUNDING.value,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def published_check(res: AsgsfResults) -> pd.DataFrame:
+    """Reproduced vs published ASGSF figures (s4.2) for England, 2018/19-2022/23.
+
+    Published shares are compared after truncating the reproduced share to whole percent, and the
+    growth after truncating to one decimal place (the report's convention). Empty if not applicable.
+    """
+    cols = ["figure_id", "measure", "published", "reproduced", "reproduced_as_printed", "matches"]
+    if res.area != "England" or not {REPORT_FIRST_YEAR, REPORT_LAST_YEAR} <= set(res.years):
+        return pd.DataFrame(columns=cols)
+    from nps_analysis.paths import PUBLISHED_DIR
+
+    path = PUBLISHED_DIR / "asgsf_packages.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=cols)
+    pub = pd.read_csv(path)
+    period = fy_span(REPORT_FIRST_YEAR, REPORT_LAST_YEAR)
+    counts = res.counts.loc[period]
+    by_therapy = counts.sum(axis=0)
+    grand = float(by_therapy.sum())
+    totals = counts.sum(axis=1)
+    rows = []
+    for r in pub.itertuples():
+        rep = printed = np.nan
+        if r.measure == "packages" and r.therapy_type == "all":
+            rep = printed = float(totals.get(r.financial_year, np.nan))
+        elif r.measure == "growth_percent":
+            rep = growth.pct_change(totals[REPORT_LAST_YEAR], totals[REPORT_FIRST_YEAR])
+            printed = round_values(rep, 1, REPORT_ROUNDING)
+        elif r.measure == "packages":
+            rep = printed = float(by_therapy.get(canonical_label(r.therapy_type), 0))
+        elif r.measure == "share_percent":
+            rep = float(by_therapy.get(canonical_label(r.therapy_type), 0)) / grand * 100.0
+            printed = round_values(rep, 0, REPORT_ROUNDING)
+        rows.append(
+            {
+                "figure_id": r.figure_id,
+                "measure": r.measure,
+                "published": float(r.value),
+                "reproduced": rep,
+                "reproduced_as_printed": printed,
+                "matches": bool(np.isclose(printed, float(r.value))),
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _model_dof(res: AsgsfResults) -> int | None:
+    dofs = [f.df_resid for f in res.fits.values() if f.fitted_ok]
+    return int(min(dofs)) if dofs else None
+
+
+def write_outputs(res: AsgsfResults, out, *, check: pd.DataFrame | None = None) -> None:
+    """Write every table and figure of `res` through `out` (an `OutputWriter`), then the manifest."""
+    out.table(
+        res.annual_totals,
+        "annual_totals",
+        counts=["packages"],
+        derived={"yoy_growth_pct": "packages"},
+    )
+    out.table(
+        res.growth_summary,
+        "growth_summary",
+        counts=["packages_first", "packages_last"],
+        derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
+    )
+    out.table(res.rounding, "growth_rounding")
+    out.table(
+        res.therapy_shares, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"}
+    )
+    out.table(
+        res.shares_by_year,
+        "therapy_shares_by_year",
+        counts=["packages"],
+        derived={"share_pct": "packages"},
+    )
+    out.table(res.comparable, "comparable_series", counts=["packages"])
+    dof = _model_dof(res)
+    model_derived = {c: "packages" for c in ("annual_growth_pct", "ci_low", "ci_high", "p_value")}
+    out.table(
+        res.therapy_trends,
+        "therapy_trends",
+        counts=["packages"],
+        derived=model_derived,
+        min_dof=dof,
+    )
+    out.table(res.forecast, "forecast", min_dof=dof)
+    age_count = [c for c in res.age_profile.columns if c.startswith("packages_aged_")][0]
+    out.table(
+        res.age_profile,
+        "age_12_plus",
+        counts=["packages_known_age", age_count],
+        derived={"share_pct": age_count, "ci_low": age_count, "ci_high": age_count},
+    )
+    if res.spend is not None:
+        derived = {
+            c: "packages_with_amount"
+            for c in ("total_gbp", "mean_cost_gbp", "median_cost_gbp", "at_or_above_limit_pct")
+        }
+        derived["match_funded_pct"] = "packages"
+        out.table(
+            res.spend,
+            "spend_by_year_therapy",
+            counts=["packages", "packages_with_amount"],
+            derived=derived,
+        )
+    if res.regional_costs is not None:
+        out.table(
+            res.regional_costs,
+            "regional_costs",
+            counts=["packages"],
+            derived={"mean_cost_gbp": "packages", "ratio_to_national": "packages"},
+        )
+    if check is not None and not check.empty:
+        out.table(check, "published_check", data_kind="published")
+    out.figure(plots.totals_by_year(res.annual_totals, res.area), "totals_by_year")
+    out.figure(plots.therapy_mix(res.shares_by_year, res.area), "therapy_mix")
+    out.figure(plots.therapy_trends(res.fits, res.counts, res.area), "therapy_trends")
+    out.figure(plots.forecast_fan(res.annual_totals, res.forecast, res.area), "forecast_fan")
+    if res.regional_costs is not None and not res.regional_costs.empty:
+        out.figure(plots.regional_cost_chart(res.regional_costs, res.area), "regional_costs")
+    out.write_manifest()
+
+
+def display_rounded(df: pd.DataFrame, dp: int = 1) -> pd.DataFrame:
+    """A copy for display: percentage columns rounded half-up to `dp` (tables keep full precision)."""
+    shown = df.copy()
+    for c in shown.columns:
+        if (c.endswith("_pct") or c in ("ci_low", "ci_high")) and pd.api.types.is_float_dtype(
+            shown[c]
+        ):
+            shown[c] = round_values(shown[c], dp, Rounding.HALF_UP)
+    return shown
+
+
+__all__ = ["AsgsfResults", "display_rounded", "published_check", "run_analysis", "write_outputs"]
