@@ -1,0 +1,187 @@
+"""Bivariate screening of candidate factors against TAYC-R, with raw and Holm-adjusted p-values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from nps_analysis.step import (
+    BINARY_FACTORS,
+    CANDIDATE_FACTORS,
+    CATEGORICAL_FACTORS,
+    CONTINUOUS_FACTORS,
+    MODEL_COVARIATES,
+    OUTCOME,
+)
+
+SCREENING_COLUMNS: tuple[str, ...] = (
+    "factor",
+    "kind",
+    "test",
+    "n",
+    "n_with",
+    "n_without",
+    "mean_with",
+    "mean_without",
+    "difference",
+    "statistic",
+    "df",
+    "effect_size",
+    "effect_measure",
+    "p_value",
+    "p_holm",
+    "significant_raw",
+    "significant_holm",
+    "in_published_model",
+)
+
+
+def cohens_d(a: np.ndarray, b: np.ndarray) -> float:
+    """Cohen's d = (mean a - mean b) / pooled SD (the pooled-variance SD, n-1 weights)."""
+    na, nb = len(a), len(b)
+    pooled = ((na - 1) * np.var(a, ddof=1) + (nb - 1) * np.var(b, ddof=1)) / (na + nb - 2)
+    return float((np.mean(a) - np.mean(b)) / np.sqrt(pooled))
+
+
+def eta_squared(y: np.ndarray, groups: np.ndarray) -> float:
+    """Eta squared = between-group sum of squares / total sum of squares."""
+    codes, inverse = np.unique(groups, return_inverse=True)
+    sums = np.bincount(inverse, weights=y, minlength=len(codes))
+    counts = np.bincount(inverse, minlength=len(codes))
+    means = sums / counts
+    ss_between = float(np.sum(counts * (means - y.mean()) ** 2))
+    ss_total = float(np.sum((y - y.mean()) ** 2))
+    return ss_between / ss_total if ss_total > 0 else float("nan")
+
+
+def _row(factor: str, kind: str, test: str, **values: float | int | str) -> dict[str, object]:
+    base: dict[str, object] = dict.fromkeys(SCREENING_COLUMNS, np.nan)
+    base.update(factor=factor, kind=kind, test=test, **values)
+    return base
+
+
+def screen_binary(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> dict[str, object]:
+    """Welch t-test of the outcome between families with and without `factor`; Cohen's d."""
+    sub = df.loc[:, [factor, outcome]].dropna()
+    flag = sub[factor].astype(bool).to_numpy()
+    y = sub[outcome].to_numpy(dtype=float)
+    a, b = y[flag], y[~flag]
+    row = _row(factor, "binary", "Welch t-test", n=len(y), n_with=len(a), n_without=len(b))
+    if len(a) < 2 or len(b) < 2:
+        return row
+    res = stats.ttest_ind(a, b, equal_var=False)
+    row.update(
+        mean_with=float(a.mean()),
+        mean_without=float(b.mean()),
+        difference=float(a.mean() - b.mean()),
+        statistic=float(res.statistic),
+        df=float(res.df),
+        effect_size=cohens_d(a, b),
+        effect_measure="Cohen's d",
+        p_value=float(res.pvalue),
+    )
+    return row
+
+
+def screen_continuous(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> dict[str, object]:
+    """Pearson correlation (= simple regression t-test); `difference` is the slope per unit."""
+    sub = df.loc[:, [factor, outcome]].dropna().astype(float)
+    x, y = sub[factor].to_numpy(), sub[outcome].to_numpy()
+    row = _row(factor, "continuous", "Pearson correlation", n=len(y))
+    if len(y) < 3 or np.ptp(x) == 0:
+        return row
+    res = stats.pearsonr(x, y)
+    r = float(res.statistic)
+    slope = r * float(np.std(y, ddof=1) / np.std(x, ddof=1))
+    row.update(
+        difference=slope,
+        statistic=r * np.sqrt((len(y) - 2) / (1 - r**2)),
+        df=float(len(y) - 2),
+        effect_size=r,
+        effect_measure="r",
+        p_value=float(res.pvalue),
+    )
+    return row
+
+
+def screen_categorical(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> dict[str, object]:
+    """One-way ANOVA of the outcome across the categories of `factor`; eta squared."""
+    sub = df.loc[:, [factor, outcome]].dropna()
+    groups = sub[factor].astype(str).to_numpy()
+    y = sub[outcome].to_numpy(dtype=float)
+    labels = np.unique(groups)
+    row = _row(factor, "categorical", "One-way ANOVA", n=len(y))
+    if len(labels) < 2 or len(y) <= len(labels):
+        return row
+    res = stats.f_oneway(*(y[groups == g] for g in labels))
+    row.update(
+        statistic=float(res.statistic),
+        df=float(len(labels) - 1),
+        effect_size=eta_squared(y, groups),
+        effect_measure="eta squared",
+        p_value=float(res.pvalue),
+    )
+    return row
+
+
+def screen_factors(
+    df: pd.DataFrame,
+    factors: Sequence[str] = CANDIDATE_FACTORS,
+    outcome: str = OUTCOME,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Screen each factor (pairwise complete cases); Holm adjustment across all factors tested.
+
+    `significant_raw` reproduces the report's rule (enter if p < alpha); `significant_holm` is the
+    stricter family-wise version. `in_published_model` marks the report's final covariates.
+    """
+    rows = []
+    for f in factors:
+        if f in BINARY_FACTORS:
+            rows.append(screen_binary(df, f, outcome))
+        elif f in CONTINUOUS_FACTORS:
+            rows.append(screen_continuous(df, f, outcome))
+        elif f in CATEGORICAL_FACTORS:
+            rows.append(screen_categorical(df, f, outcome))
+        else:
+            raise ValueError(f"factor '{f}' is not a known STEP candidate factor")
+    out = pd.DataFrame(rows, columns=list(SCREENING_COLUMNS))
+    p = out["p_value"].to_numpy(dtype=float)
+    tested = ~np.isnan(p)
+    p_holm = np.full(len(p), np.nan)
+    if tested.any():
+        p_holm[tested] = multipletests(p[tested], alpha=alpha, method="holm")[1]
+    out["p_holm"] = p_holm
+    out["significant_raw"] = (out["p_value"] < alpha).astype("boolean").mask(~tested)
+    out["significant_holm"] = (out["p_holm"] < alpha).astype("boolean").mask(~tested)
+    out["in_published_model"] = out["factor"].isin(MODEL_COVARIATES)
+    for c in ("n", "n_with", "n_without"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Holm step-down adjusted p-values (numpy; same as statsmodels 'holm')."""
+    p_a = np.asarray(p, dtype=float)
+    m = len(p_a)
+    order = np.argsort(p_a, kind="mergesort")
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p_a[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
+
+
+__all__ = [
+    "SCREENING_COLUMNS",
+    "cohens_d",
+    "eta_squared",
+    "holm",
+    "screen_binary",
+    "screen_categorical",
+    "screen_continuous",
+    "screen_factors",
+]
