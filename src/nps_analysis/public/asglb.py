@@ -26,7 +26,13 @@ SHEET_ADOPTERS = "Adoptive families LAs & RAAs"
 SHEET_VAAS = "Adoptive families VAAs"
 _ENGLAND_ROW = re.compile(r"^ALL (LOCAL AUTHORITIES|VOLUNTARY)", re.IGNORECASE)
 _SEE = re.compile(r"^(?P<la>.*?)\s*\(see (?P<target>[^)]*?)\s*(?P<kind>RAA|VAA|LA)?\)?\s*$")
-_LA_CODE = re.compile(r"^\d{3}[A-Z]?$")
+_GOR_NAMES = {
+    "NORTH EAST": "North East", "NORTH WEST": "North West",
+    "YORKSHIRE AND THE HUMBER": "Yorkshire and The Humber", "EAST MIDLANDS": "East Midlands",
+    "WEST MIDLANDS": "West Midlands", "EAST OF ENGLAND": "East of England", "LONDON": "London",
+    "INNER LONDON": "London", "OUTER LONDON": "London", "SOUTH EAST": "South East",
+    "SOUTH WEST": "South West",
+}
 
 AGENCY_SCHEMA = pa.DataFrameSchema(
     {
@@ -152,7 +158,7 @@ def la_raa_membership(path: str | Path = ASGLB_FILE) -> pd.DataFrame:
     out = pd.DataFrame({
         "old_la_code": las["code"].astype(str),
         "la_name": parts["la"].fillna(las["name"]).str.replace(r"\s*\(and .*?\)", "", regex=True),
-        "gor_region": las["gor_region"].str.title(),
+        "gor_region": las["gor_region"].map(_GOR_NAMES),
         "member_of": target.where(~standalone),
         "member_kind": kind,
     }).reset_index(drop=True)

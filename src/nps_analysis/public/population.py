@@ -1,0 +1,48 @@
+"""Loader for ONS mid-year child (0-17) population estimates in DfE EES format, 2012-2024."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from nps_analysis.paths import PUBLIC_DIR
+from nps_analysis.public.cla import LEVELS
+from nps_analysis.public.quirks import check_values, parse_counts, read_csv_text
+
+POPULATION_FILE = PUBLIC_DIR / "population" / "ons_mid-year_population_estimates_2012_to_2024.csv"
+
+POPULATION_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, pa.Check.in_range(2000, 2030)),
+        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "region_name": pa.Column(str, nullable=True),
+        "old_la_code": pa.Column(str, nullable=True),
+        "la_name": pa.Column(str, nullable=True),
+        "population_0_17": pa.Column("Float64", pa.Check.gt(0), nullable=True),
+        "flag": pa.Column("string", nullable=True),
+    },
+    strict=True,
+)
+
+
+def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
+    """Children aged 0-17 by year and geography (National / Regional / Local authority)."""
+    df = read_csv_text(path, required=("time_period", "geographic_level", "region_name", "old_la_code",
+                                       "la_name", "age_group", "population_estimate"))
+    file = df.attrs["source_file"]
+    check_values(df, "geographic_level", LEVELS, file=file, fix="expected National/Regional/LA rows")
+    check_values(df, "age_group", ["Children aged 0 to 17 years"], file=file,
+                 fix="this loader expects the 0-17 age group only")
+    number, flag = parse_counts(df["population_estimate"], file=file, column="population_estimate")
+    out = pd.DataFrame({
+        "year": pd.to_numeric(df["time_period"]).astype(int),
+        "geographic_level": df["geographic_level"],
+        "region_name": df["region_name"].replace("", None),
+        "old_la_code": df["old_la_code"].replace("", None),
+        "la_name": df["la_name"].replace("", None),
+        "population_0_17": number,
+        "flag": flag,
+    })
+    return POPULATION_SCHEMA.validate(out)
