@@ -50,7 +50,9 @@ def model_frame(
     cols = [outcome, *covariates]
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise ModelDataError(f"the extract has no column(s) {missing}; check the STEP data contract")
+        raise ModelDataError(
+            f"the extract has no column(s) {missing}; check the STEP data contract"
+        )
     return df.loc[:, cols].dropna().astype(float).reset_index(drop=True)
 
 
@@ -144,7 +146,10 @@ def model_fit_table(model: FittedModel) -> pd.DataFrame:
 
 
 def age_effects(
-    model: FittedModel, steps: Sequence[int] = AGE_STEPS, alpha: float = 0.05, term: str = "child_age"
+    model: FittedModel,
+    steps: Sequence[int] = AGE_STEPS,
+    alpha: float = 0.05,
+    term: str = "child_age",
 ) -> pd.DataFrame:
     """The child's-age effect over `steps` years (linear contrasts), with classical and HC3 CIs."""
     res = model.result

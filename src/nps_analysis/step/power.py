@@ -28,16 +28,16 @@ def coefficient_se(
     return np.asarray(residual_sd) * np.sqrt(vif) / (np.sqrt(n) * np.asarray(sd_x))
 
 
-def power_two_sided(effect: float | np.ndarray, se: float | np.ndarray, df: float, alpha: float = 0.05) -> np.ndarray:
+def power_two_sided(
+    effect: float | np.ndarray, se: float | np.ndarray, df: float, alpha: float = 0.05
+) -> np.ndarray:
     """Exact power of the two-sided t-test of a coefficient (noncentral t, noncentrality effect/se)."""
     t_crit = stats.t.ppf(1 - alpha / 2, df)
     nc = np.asarray(effect, dtype=float) / np.asarray(se, dtype=float)
     return stats.nct.sf(t_crit, df, nc) + stats.nct.cdf(-t_crit, df, nc)
 
 
-def min_detectable_effect(
-    se: float, df: float, alpha: float = 0.05, power: float = 0.8
-) -> float:
+def min_detectable_effect(se: float, df: float, alpha: float = 0.05, power: float = 0.8) -> float:
     """Smallest |effect| detected with `power` by a two-sided level-`alpha` t-test (exact).
 
     Close to (z_{1-alpha/2} + z_{power}) * se = 2.8016 * se for large df and the defaults.
@@ -45,7 +45,10 @@ def min_detectable_effect(
     guess = (stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(power, df)) * se
     return float(
         optimize.brentq(
-            lambda d: power_two_sided(d, se, df, alpha) - power, 0.5 * guess, 2.0 * guess, xtol=1e-12
+            lambda d: power_two_sided(d, se, df, alpha) - power,
+            0.5 * guess,
+            2.0 * guess,
+            xtol=1e-12,
         )
     )
 

@@ -44,23 +44,25 @@ def wilson_ci(
     return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
+def kleene_any(frame: pd.DataFrame) -> pd.Series:
+    """Row-wise "any" with unknowns: True if any True, False if all known False, else NA."""
+    any_true = frame.fillna(False).astype(bool).any(axis=1)
+    all_known = frame.notna().all(axis=1)
+    return any_true.astype("boolean").mask(~any_true & ~all_known)
+
+
 def profile_flags(df: pd.DataFrame) -> pd.DataFrame:
     """The profile's indicator columns (nullable boolean; NA where the answer is unknown)."""
-    b = df.loc[:, [*PARENT_CONDITIONS, *CHILD_DIAGNOSES, "dv_exposure", "has_biological_children"]]
-    b = b.astype("boolean")
-    parents = b.loc[:, list(PARENT_CONDITIONS)]
+    cols = [*PARENT_CONDITIONS, *CHILD_DIAGNOSES, "dv_exposure", "has_biological_children"]
+    b = df.loc[:, cols].astype("boolean")
     anx, dep = b["parent_anxiety"], b["parent_depression"]
     derived = pd.DataFrame(
         {
-            # Kleene logic: "none" is NA only when no condition is known and some are unknown.
-            "parent_no_condition": ~parents.any(axis=1, skipna=True).astype("boolean")
-            .mask(parents.isna().any(axis=1) & ~parents.any(axis=1, skipna=True)),
+            "parent_no_condition": ~kleene_any(b.loc[:, list(PARENT_CONDITIONS)]),
             "parent_anxiety_only": anx & ~dep,
             "parent_anxiety_and_depression": anx & dep,
             "parent_depression_only": dep & ~anx,
-            "dx_any": b.loc[:, list(CHILD_DIAGNOSES)].any(axis=1, skipna=True).astype("boolean")
-            .mask(b.loc[:, list(CHILD_DIAGNOSES)].isna().any(axis=1)
-                  & ~b.loc[:, list(CHILD_DIAGNOSES)].any(axis=1, skipna=True)),
+            "dx_any": kleene_any(b.loc[:, list(CHILD_DIAGNOSES)]),
         }
     )
     return pd.concat([b, derived], axis=1).loc[:, list(PROFILE_LABELS)]
@@ -86,21 +88,58 @@ def sample_profile(df: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     )
 
 
-def compare_profile(profile: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
-    """The estimated profile beside the published percentages (matched on `characteristic`).
+PUBLISHED_PROFILE_MAP: dict[str, str] = {
+    "parent_anxiety": "parent_anxiety_only",
+    "parent_depression": "parent_depression_only",
+    "child_any_diagnosis": "dx_any",
+}
+"""Published `characteristic` -> profile row, where they differ.
 
-    `published` needs `characteristic` and `value` (percent) columns; rows the report does not
-    give are left blank. `within_ci` says whether the published % lies inside the Wilson CI.
+The report's parent percentages are mutually exclusive categories summing to 100% (58% none, 15%
+anxiety, 10% anxiety and depression, 11% chronic illness, 4% depression, 2% disability), so its
+"anxiety" (15%) is anxiety without depression; the STEP column `parent_anxiety` means anxiety with or
+without depression (published equivalent 15% + 10% = 25%). Chronic illness and disability are
+compared with the column as-is, although the report may have counted them exclusively.
+"""
+
+
+def published_profile(published: pd.DataFrame) -> pd.DataFrame:
+    """Published percentages keyed by profile row: `characteristic, published_pct, figure_id`."""
+    pct = published.loc[
+        published["unit"].eq("percent") & published["subject"].isin(["parent", "child"])
+    ]
+    return pd.DataFrame(
+        {
+            "characteristic": pct["characteristic"].replace(PUBLISHED_PROFILE_MAP).to_numpy(),
+            "published_pct": pd.to_numeric(pct["value"]).to_numpy(),
+            "figure_id": pct["figure_id"].to_numpy(),
+        }
+    ).drop_duplicates("characteristic")
+
+
+def compare_profile(profile: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
+    """The estimated profile beside the published percentages.
+
+    `published` is `load_published("step_profile")` (or None). `within_ci` says whether the
+    published % lies inside the estimate's Wilson CI (blank where the report gives no figure).
     """
-    out = profile.copy()
     if published is None or published.empty:
-        out["published_pct"] = np.nan
+        out = profile.assign(published_pct=np.nan, figure_id="")
     else:
-        pub = published.loc[:, ["characteristic", "value"]].drop_duplicates("characteristic")
-        out = out.merge(pub.rename(columns={"value": "published_pct"}), on="characteristic", how="left")
-    out["within_ci"] = (out["published_pct"] >= out["ci_low"]) & (out["published_pct"] <= out["ci_high"])
-    out["within_ci"] = out["within_ci"].astype("boolean").mask(out["published_pct"].isna())
+        out = profile.merge(published_profile(published), on="characteristic", how="left")
+    inside = out["published_pct"].between(out["ci_low"], out["ci_high"])
+    out["within_ci"] = inside.astype("boolean").mask(out["published_pct"].isna())
+    out["figure_id"] = out["figure_id"].fillna("")
     return out
 
 
-__all__ = ["PROFILE_LABELS", "compare_profile", "profile_flags", "sample_profile", "wilson_ci"]
+__all__ = [
+    "PROFILE_LABELS",
+    "PUBLISHED_PROFILE_MAP",
+    "compare_profile",
+    "kleene_any",
+    "profile_flags",
+    "published_profile",
+    "sample_profile",
+    "wilson_ci",
+]

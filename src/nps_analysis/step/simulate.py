@@ -58,6 +58,9 @@ PREVALENCE: dict[str, float] = {
     "receiving_support": 0.48,  # published: "just over half currently receiving no support"
 }
 
+ANX_DEP_P: tuple[float, float, float] = (0.15, 0.10, 0.04)
+"""Published: anxiety only, anxiety and depression, depression only (parents)."""
+
 ETHNICITIES: tuple[str, ...] = ("White", "Mixed", "Black", "Asian", "Other")
 ETHNICITY_P: tuple[float, ...] = (0.80, 0.10, 0.04, 0.03, 0.03)
 
@@ -97,7 +100,13 @@ def simulate_step(
     )
     draws = rng.random((n, len(BINARY_FACTORS)))
     probs = np.array([PREVALENCE[c] for c in BINARY_FACTORS])
-    flags = pd.DataFrame(draws < probs, columns=list(BINARY_FACTORS)).astype("boolean")
+    flags = pd.DataFrame(draws < probs, columns=list(BINARY_FACTORS))
+    # Parents' anxiety/depression jointly, as the report's exclusive categories: 15% anxiety only,
+    # 10% both, 4% depression only.
+    u = rng.random(n)
+    flags["parent_anxiety"] = u < ANX_DEP_P[0] + ANX_DEP_P[1]
+    flags["parent_depression"] = (u >= ANX_DEP_P[0]) & (u < sum(ANX_DEP_P))
+    flags = flags.astype("boolean")
     df = pd.concat([df, flags], axis=1)
     linpred = np.full(n, coefs.get("Intercept", 0.0))
     for term in MODEL_COVARIATES:
