@@ -72,7 +72,10 @@ def packages_from_counts(
     therapy = np.repeat(long.index.get_level_values(1).to_numpy(), reps).astype(object)
     if blank_share > 0:
         therapy[rng.random(n) < blank_share] = ""
-    region = np.array(PAN_REGIONS)[rng.integers(0, len(PAN_REGIONS), n)]
+    raas = _raas()
+    pick = rng.integers(0, len(raas), n)
+    region = raas["region"].to_numpy()[pick]
+    raa = raas["raa"].to_numpy()[pick]
     is_assess = np.char.find(therapy.astype(str), "assessment") >= 0
     amount = np.round(rng.lognormal(np.where(is_assess, 7.6, 8.1), 0.5), 2)
     limit = np.where(is_assess, 2500.0, 5000.0)
@@ -81,7 +84,7 @@ def packages_from_counts(
             "application_id": np.char.add("APP", np.arange(n).astype(str)),
             "financial_year": fy,
             "region": pd.Categorical(region, categories=list(PAN_REGIONS)),
-            "raa": pd.Categorical(np.char.add(region.astype(str), " RAA")),
+            "raa": pd.Categorical(raa),
             "provider": np.where(rng.random(n) < 0.1, "", "Provider X"),
             "therapy_type": pd.Categorical(therapy),
             "child_age": rng.integers(0, 22, n),
@@ -92,6 +95,16 @@ def packages_from_counts(
             "match_funded": amount > limit,
         }
     )
+
+
+def _raas() -> pd.DataFrame:
+    """Region and RAA pairs from the reference list (one placeholder RAA per region if absent)."""
+    try:
+        from nps_analysis.regions import pan_regions_raas
+
+        return pan_regions_raas()[["region", "raa"]]
+    except (ImportError, FileNotFoundError):  # pragma: no cover - reference list missing
+        return pd.DataFrame({"region": list(PAN_REGIONS), "raa": [f"{r} RAA" for r in PAN_REGIONS]})
 
 
 def simulate_packages(
