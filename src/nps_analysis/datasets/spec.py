@@ -1,0 +1,198 @@
+"""Dataset specifications (specs as data) and controlled vocabularies.
+
+The YAML files in `specs/` are the single description of each minimum data set; the validator, the
+typed loader, the data dictionary and the Excel template are generated from them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from nps_analysis.paths import REFERENCE_DIR
+
+SPEC_DIR = Path(__file__).with_name("specs")
+
+#: The minimum data sets, in the order they are documented, templated and processed.
+DATASET_NAMES: tuple[str, ...] = ("step", "asgsf_packages", "workforce", "skills_gaps", "open_cases")
+
+#: Column types the engine knows.
+COLUMN_TYPES = ("id", "string", "number", "integer", "money", "boolean", "category", "region",
+                "raa", "date", "financial_year")
+
+#: How each column type is stored in the typed frame.
+TYPED_DTYPES = {
+    "id": "string", "string": "string", "number": "float64", "integer": "Int64",
+    "money": "float64", "boolean": "boolean", "category": "category", "region": "category",
+    "raa": "category", "date": "datetime64[ns]", "financial_year": "category",
+}
+
+TRUE_SPELLINGS = ("true", "yes", "y", "1", "t", "1.0")
+FALSE_SPELLINGS = ("false", "no", "n", "0", "f", "0.0")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a data set."""
+
+    name: str
+    type: str
+    description: str = ""
+    example: str = ""
+    nullable: bool = False
+    optional: bool = False
+    unique: bool = False
+    min: float | None = None
+    max: float | None = None
+    min_exclusive: bool = False
+    vocabulary: str | None = None
+    blank_label: str | None = None
+
+    @property
+    def vocab_name(self) -> str | None:
+        """The vocabulary that constrains this column, if any."""
+        if self.type in ("region", "raa"):
+            return self.type
+        return self.vocabulary
+
+    @property
+    def dtype(self) -> str:
+        """Typed-frame dtype."""
+        return TYPED_DTYPES[self.type]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One minimum data set: its columns and cross-row rules."""
+
+    name: str
+    title: str
+    grain: str
+    description: str
+    file_aliases: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    rules: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        """All column names, required and optional, in spec order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns that must be present in every file."""
+        return [c.name for c in self.columns if not c.optional]
+
+    def column(self, name: str) -> ColumnSpec:
+        """The spec of column `name`."""
+        return next(c for c in self.columns if c.name == name)
+
+
+@cache
+def get_spec(name: str) -> DatasetSpec:
+    """Load the spec of data set `name` (raises KeyError for an unknown name)."""
+    if name not in DATASET_NAMES:
+        raise KeyError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}")
+    raw = yaml.safe_load((SPEC_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    columns = []
+    for col in raw["columns"]:
+        if col["type"] not in COLUMN_TYPES:
+            raise ValueError(f"spec {name}: column {col['name']} has unknown type {col['type']!r}")
+        columns.append(ColumnSpec(**{k: (str(v) if k == "example" else v) for k, v in col.items()}))
+    return DatasetSpec(
+        name=raw["name"], title=raw["title"], grain=raw["grain"],
+        description=" ".join(str(raw["description"]).split()),
+        file_aliases=tuple(raw.get("file_aliases", [name])), columns=tuple(columns),
+        rules=tuple(raw.get("rules", [])),
+    )
+
+
+def all_specs() -> list[DatasetSpec]:
+    """Specs of every data set, in documented order."""
+    return [get_spec(n) for n in DATASET_NAMES]
+
+
+# ----------------------------------------------------------------------------- vocabularies
+def match_key(text: str) -> str:
+    """Normalised matching key: case-, spacing- and punctuation-insensitive ('&' = 'and')."""
+    t = unicodedata.normalize("NFKC", str(text)).casefold().replace("&", " and ")
+    return re.sub(r"[\s_\-/]+", " ", t).strip()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Canonical values of a categorical column and every accepted spelling of them."""
+
+    name: str
+    values: tuple[str, ...]
+    lookup: dict[str, str]  # match_key(spelling) -> canonical value
+    source: str
+
+    def canonical(self, spelling: str) -> str | None:
+        """The canonical value for `spelling`, or None if unknown."""
+        return self.lookup.get(match_key(spelling))
+
+    def extended(self, mapping: pd.DataFrame, source: str) -> Vocabulary:
+        """A copy with extra spellings from a mapping table (columns: spelling, <name>)."""
+        lookup = dict(self.lookup)
+        bad = sorted(set(mapping.iloc[:, 1]) - set(self.values))
+        if bad:
+            raise ValueError(
+                f"{source}: mapping targets {bad} are not {self.name} values; use one of {list(self.values)}"
+            )
+        lookup.update({match_key(s): t for s, t in zip(mapping.iloc[:, 0], mapping.iloc[:, 1], strict=True)})
+        return Vocabulary(self.name, self.values, lookup, f"{self.source} + {source}")
+
+
+def _vocab_config() -> dict[str, Any]:
+    return yaml.safe_load((SPEC_DIR / "vocabularies.yaml").read_text(encoding="utf-8"))
+
+
+def read_mapping_table(path: Path) -> pd.DataFrame:
+    """Read a two-column spelling mapping table (CSV; first column spelling, second canonical)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table.columns = [c.strip() for c in table.columns]
+    if table.shape[1] < 2:
+        raise ValueError(f"{path.name}: a mapping table needs two columns (spelling, canonical value)")
+    return table.iloc[:, :2].apply(lambda s: s.str.strip())
+
+
+@cache
+def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary:
+    """The vocabulary `name`, read from its reference list when that exists."""
+    cfg = _vocab_config()[name]
+    aliases: dict[str, str] = dict(cfg.get("aliases", {}) or {})
+    ref = cfg.get("reference")
+    values: list[str]
+    source = "datasets/specs/vocabularies.yaml"
+    if ref and (reference_dir / ref["file"]).is_file():
+        table = pd.read_csv(reference_dir / ref["file"], dtype=str, keep_default_na=False)
+        if ref.get("order_by"):
+            table = table.sort_values(ref["order_by"], kind="mergesort", key=lambda s: s.astype(int))
+        values = list(dict.fromkeys(table[ref["column"]].str.strip()))
+        if ref.get("alias_column"):
+            aliases.update(dict(zip(table[ref["alias_column"]], table[ref["column"]], strict=True)))
+        source = f"data/raw/published/reference/{ref['file']}"
+    else:
+        values = [str(v) for v in cfg["values"]]
+    values += [str(v) for v in cfg.get("extra_values", []) or [] if str(v) not in values]
+    lookup = {match_key(v): v for v in values}
+    lookup.update({match_key(k): str(v) for k, v in aliases.items()})
+    vocab = Vocabulary(name, tuple(values), lookup, source)
+    if cfg.get("map"):
+        vocab = vocab.extended(read_mapping_table(SPEC_DIR / cfg["map"]), f"datasets/specs/{cfg['map']}")
+    return vocab
+
+
+@cache
+def raa_regions(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
+    """Canonical RAA name -> its pan-region, from the reference list."""
+    table = pd.read_csv(reference_dir / "pan_regions_raas.csv", dtype=str, keep_default_na=False)
+    return dict(zip(table["raa"].str.strip(), table["region"].str.strip(), strict=True))
