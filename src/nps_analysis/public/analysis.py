@@ -258,14 +258,14 @@ def demand_rates(
 
 
 # ------------------------------------------------------------------- 4. ASG snapshot
-_CHILD_MEASURES = {
+_CHILD_MEASURES: dict[str, tuple[str, ...]] = {
     "children_waiting_ado": ("with a best interest decision but not yet placed", "31 Mar 2023"),
     "children_waiting_po": ("with a placement order but not yet placed", "31 Mar 2023"),
     "waiting_over_18m_since_po": ("longer than 18 months since placement order", "31 Mar 2023"),
     "avg_days_waiting_since_care": ("Average number of days spent waiting", "31 Mar 2023"),
     "children_adopted_2022_23": ("Progress through the adoption process | Number of children adopted | Q1-Q4",),
 }
-_ADOPTER_MEASURES = {
+_ADOPTER_MEASURES: dict[str, tuple[str, ...]] = {
     "registrations_2022_23": ("Number of registrations", "Q1-Q4"),
     "approvals_2022_23": ("Number of approvals", "Q1-Q4"),
     "adopters_approved_waiting": ("approved adoptive families waiting to be matched", "31 Mar 2023"),
@@ -273,7 +273,7 @@ _ADOPTER_MEASURES = {
 }
 
 
-def _measures(sheet: pd.DataFrame, spec: dict[str, tuple[str, str]]) -> pd.DataFrame:
+def _measures(sheet: pd.DataFrame, spec: dict[str, tuple[str, ...]]) -> pd.DataFrame:
     parts = [asglb.counts(sheet, asglb.find_column(sheet, *pats), name) for name, pats in spec.items()]
     return pd.concat([sheet[["row_kind", "code", "name"]], *parts], axis=1)
 

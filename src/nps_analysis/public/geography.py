@@ -150,8 +150,8 @@ def build_la_lookup(
     if missing.any():
         raise InputDataError([
             Problem(display_path(asg_file), "raa-unmapped",
-                    f"LA '{lookup.loc[c, 'la_name']}' points to '{lookup.loc[c, 'asg_member_of']}', which is not a known RAA",
-                    f"add '{lookup.loc[c, 'asg_member_of']}' to {display_path(aliases_file)} or an override to "
+                    f"LA '{lookup.loc[c, 'la_name']}' points to '{lookup.loc[c, 'member_of']}', which is not a known RAA",
+                    f"add '{lookup.loc[c, 'member_of']}' to {display_path(aliases_file)} or an override to "
                     f"{display_path(overrides_file)}", sheet=asglb.SHEET_ADOPTERS, column="B")
             for c in lookup.index[missing]
         ])
