@@ -102,7 +102,8 @@ def fit_model(
 def coefficient_table(model: FittedModel, alpha: float = 0.05) -> pd.DataFrame:
     """Coefficients with classical SEs, (1-alpha) CIs and p-values, plus HC3 robust SEs.
 
-    Columns are exactly COEFFICIENT_COLUMNS followed by the robust CI and p-value.
+    Columns are COEFFICIENT_COLUMNS (the `tables/coefficients.csv` contract, in order) followed by
+    `robust_ci_low, robust_ci_high, robust_p_value` (HC3, t reference distribution).
     """
     res = model.result
     ci = res.conf_int(alpha=alpha)

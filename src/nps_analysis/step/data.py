@@ -1,0 +1,57 @@
+"""Loading a STEP extract through the project's validator, and choosing the region to analyse."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from nps_analysis.errors import InputDataError, Problem
+from nps_analysis.paths import display_path, resolve
+
+
+def select_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """Rows of `region` (None = every row); a readable InputDataError if there are none."""
+    if region is None:
+        return df.reset_index(drop=True)
+    keep = df["region"].astype(str).eq(region)
+    if not keep.any():
+        present = sorted(df["region"].dropna().astype(str).unique())
+        raise InputDataError(
+            [
+                Problem(
+                    file="step extract",
+                    rule="region_present",
+                    message=f"no rows for region '{region}' (regions present: {present})",
+                    fix="set the notebook parameter `region` to one of the regions present, or None",
+                    column="region",
+                )
+            ]
+        )
+    return df.loc[keep].reset_index(drop=True)
+
+
+def load_step(path: str | os.PathLike[str], region: str | None = None) -> pd.DataFrame:
+    """Validate and load a STEP extract (CSV, Excel or Parquet), then select `region`.
+
+    Validation is `nps_analysis.datasets.load_dataset("step", ...)`: an invalid extract raises its
+    InputDataError listing every problem (file, row, column, rule, fix).
+    """
+    from nps_analysis.datasets import load_dataset
+
+    full = resolve(path)
+    if not full.is_file():
+        raise InputDataError(
+            [
+                Problem(
+                    file=display_path(full),
+                    rule="file_exists",
+                    message="the STEP extract was not found",
+                    fix="run `make data` (synthetic default) or pass -p step_path <your extract>",
+                )
+            ]
+        )
+    return select_region(load_dataset("step", full), region)
+
+
+__all__ = ["load_step", "select_region"]
