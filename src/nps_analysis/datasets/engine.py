@@ -216,8 +216,10 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
             noun = {"region": "pan-region", "raa": "RAA"}.get(kind, f"{col.name} value")
             ctx.cell_errors(
                 bad_u[codes], values, rule=rule, column=col.name,
-                message=lambda v, noun=noun: f"unknown {noun} {v!r}{_did_you_mean(v, vocab.values)}",
-                fix=f"use a name from the {col.vocab_name} list ({vocab.source})")
+                message=lambda v, noun=noun: f"unknown {noun}{_did_you_mean(v, vocab.values)}",
+                fix=(f"use a name from the {col.vocab_name} list ({vocab.source})"
+                     + (", or map your spelling in a therapy_type_map.csv beside the data file"
+                        if col.vocab_name == "therapy_type" else "")))
         if col.blank_label:
             cat_u = np.where(blank_u, pos[col.blank_label], cat_u)
         return pd.Categorical.from_codes(cat_u[codes], categories=categories)
@@ -286,7 +288,7 @@ def _rule_raa_in_region(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> No
     bad = (expected.notna() & region.notna() & (expected != region)).to_numpy()
     if bad.any():
         ctx.cell_errors(bad, df["raa"].astype(object).to_numpy(), rule="raa_region_mismatch", column="raa",
-                        message=lambda v: f"RAA '{v}' belongs to the {home[v]} pan-region, not the row's region",
+                        message=lambda v: f"this RAA belongs to the {home[v]} pan-region, not the row's region",
                         fix="correct the region or the RAA (see data/raw/published/reference/pan_regions_raas.csv)")
 
 

@@ -12,7 +12,6 @@ import pandas as pd
 from nps_analysis.datasets.engine import CheckResult
 from nps_analysis.datasets.loading import THERAPY_MAP_FILENAME, DataWarning, check_path
 from nps_analysis.datasets.reading import SUPPORTED_SUFFIXES
-from nps_analysis.datasets.schemas import pandera_schema
 from nps_analysis.datasets.spec import DATASET_NAMES, get_spec
 from nps_analysis.errors import InputDataError, Problem
 
@@ -81,6 +80,8 @@ def build_processed(in_dir: Path, out_dir: Path) -> list[Path]:
         frames[name] = frame
     if problems:
         raise InputDataError(problems)
+    from nps_analysis.datasets.schemas import pandera_schema  # pandera is slow to import
+
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in frames.items():

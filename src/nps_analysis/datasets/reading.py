@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,12 +70,25 @@ def read_csv_text(path: Path) -> tuple[pd.DataFrame | None, list[Problem], list[
     raw = text.encode("utf-8") if warnings else data.removeprefix(b"\xef\xbb\xbf")
     try:
         frame = _parse_csv(raw, text)
-    except (pa.ArrowInvalid, pd.errors.ParserError) as exc:
-        detail = str(exc).strip().splitlines()[0][:200]
+    except (pa.ArrowInvalid, pd.errors.ParserError):
+        row, detail = _locate_parse_error(text)
         return None, warnings, [Problem(label, "malformed_csv", f"the CSV cannot be parsed: {detail}",
-                                        "check for stray commas or unclosed quotes on that line; "
-                                        "export again from Excel as 'CSV UTF-8'")]
+                                        "check that row for stray commas or unclosed quotes; "
+                                        "export again from Excel as 'CSV UTF-8'", row=row)]
     return frame, warnings, []
+
+
+def _locate_parse_error(text: str) -> tuple[int | None, str]:
+    """Row number and a value-free description of a CSV parse error (pandas reports the line)."""
+    try:
+        pd.read_csv(io.StringIO(text), dtype=str, na_filter=False, skip_blank_lines=False, engine="c")
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            want, line, saw = found.groups()
+            return int(line), f"expected {want} cells but found {saw}"
+        return None, "unclosed quote or malformed line"
+    return None, "the fast reader failed (often an unclosed quote)"
 
 
 def _parse_csv(raw: bytes, text: str) -> pd.DataFrame:
