@@ -120,11 +120,29 @@ def simulate_step(
     return df.loc[:, list(STEP_COLUMNS)]
 
 
-def simulate_design(n: int, seed: int) -> np.ndarray:
-    """Only the model's design matrix (intercept first) for `n` simulated families, as floats."""
-    df = simulate_step(n, seed)
-    x = df.loc[:, list(MODEL_COVARIATES)].astype(float).to_numpy()
-    return np.column_stack([np.ones(n), x])
+def simulate_design_batch(reps: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`reps` independent designs and outcomes at once (numpy only): X (reps, n, k), y (reps, n).
+
+    Same generating model as `simulate_step` (ages, prevalences, TRUE_COEFFICIENTS, RESIDUAL_SD),
+    without missing values, for cheap coverage studies.
+    """
+    rng = np.random.default_rng(seed)
+    entry = np.clip(rng.gamma(1.5, 1.0, (reps, n)), 0.0, 10.0)
+    placement = np.clip(entry + rng.exponential(1.0, (reps, n)), 0.0, 15.0)
+    age = np.round(np.clip(placement + rng.uniform(0.5, 16.0, (reps, n)), 0.0, 25.0), 1)
+    binary = [t for t in MODEL_COVARIATES if t != "child_age"]
+    probs = np.array([PREVALENCE[t] for t in binary])
+    probs[binary.index("parent_anxiety")] = ANX_DEP_P[0] + ANX_DEP_P[1]
+    flags = (rng.random((reps, n, len(binary))) < probs).astype(float)
+    x = np.concatenate([np.ones((reps, n, 1)), age[..., None], flags], axis=2)
+    beta = true_beta()
+    y = x @ beta + rng.normal(0.0, RESIDUAL_SD, (reps, n))
+    return x, y
+
+
+def true_beta() -> np.ndarray:
+    """TRUE_COEFFICIENTS as a vector ordered Intercept, then MODEL_COVARIATES."""
+    return np.array([TRUE_COEFFICIENTS[t] for t in ("Intercept", *MODEL_COVARIATES)])
 
 
 __all__ = [
@@ -133,6 +151,7 @@ __all__ = [
     "PREVALENCE",
     "RESIDUAL_SD",
     "TRUE_COEFFICIENTS",
-    "simulate_design",
+    "true_beta",
+    "simulate_design_batch",
     "simulate_step",
 ]
