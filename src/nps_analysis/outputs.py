@@ -103,8 +103,17 @@ class OutputWriter:
         *,
         data_kind: DataKind | str | None = None,
         sort_by: Iterable[str] | None = None,
+        counts: Iterable[str] = (),
+        derived: dict[str, str] | None = None,
+        min_dof: int | None = None,
     ) -> Path:
-        """Write `df` as `<output_dir>/tables/<name>.csv`: UTF-8, LF, no index, stable floats."""
+        """Write `df` as `<output_dir>/tables/<name>.csv`: UTF-8, LF, no index, stable floats.
+
+        For outputs built from record-level data, declare what disclosure control must check:
+        `counts` names the columns holding counts of records (frequency cells); `derived` maps a
+        column computed from a count (a percentage, a CI bound, a mean) to that count column, so it
+        is suppressed with it; `min_dof` gives the residual degrees of freedom of a model table.
+        """
         kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
         _check_name(name)
         if not isinstance(df, pd.DataFrame):

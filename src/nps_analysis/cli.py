@@ -1,0 +1,177 @@
+"""The `nps` command: one entry point for running, validating, generating and reporting."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from nps_analysis.paths import PROJECT_ROOT, SYNTHETIC_DIR, resolve
+
+app = typer.Typer(
+    help="nps-analysis: the National Picture of Adoption Support Commissioning as reproducible code.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _tool(name: str) -> str:
+    """Path of a console script installed beside this Python (the project's .venv)."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else (shutil.which(name) or name)
+
+
+@app.command()
+def run(
+    region: Annotated[str | None, typer.Option(help="Run one pan-region's stages only, e.g. 'South West'.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="A region's own validated data folder (with --region).")] = None,
+    force: Annotated[bool, typer.Option(help="Rerun stages even if nothing changed.")] = False,
+) -> None:
+    """Run the pipeline (DVC): everything, or one region's needs assessment."""
+    if data_dir is not None:
+        if region is None:
+            raise typer.BadParameter("--data-dir needs --region (which region's files are these?)")
+        from nps_analysis.regional_run import run_region_with_own_data
+
+        code = run_region_with_own_data(region, resolve(data_dir), console=console)
+        raise typer.Exit(code)
+    cmd = [_tool("dvc"), "repro"]
+    if force:
+        cmd.append("--force")
+    if region is not None:
+        from nps_analysis.config import region_slug
+
+        try:
+            cmd.append(f"regional@{region_slug(region)}")
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+    console.print(f"[bold]Running:[/bold] {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}")
+    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT))
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="CSV or Excel files to check.")],
+    dataset: Annotated[str | None, typer.Option(help="Dataset name if it can't be inferred from the file name.")] = None,
+) -> None:
+    """Check data files against the minimum data set; lists every problem and writes nothing."""
+    from nps_analysis.validation import validate_paths
+
+    problems = validate_paths([resolve(p) for p in paths], dataset=dataset)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✗[/red] {problem.describe(show_value=True)}", highlight=False)
+        console.print(f"[bold red]{len(problems)} problem(s) found; nothing was written.[/bold red]")
+        raise typer.Exit(1)
+    console.print(f"[green]✓ {len(paths)} file(s) valid.[/green]")
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Where to write the Excel data request template.")] = Path(
+        "outputs/templates/nps_data_request_template.xlsx"
+    ),
+) -> None:
+    """Write the blank Excel data request template (one sheet per data set, with drop-downs)."""
+    from nps_analysis.datasets.template import write_template
+
+    path = resolve(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_template(path)
+    console.print(f"Template written: {out}")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="Output folder.")] = SYNTHETIC_DIR,
+    seed: Annotated[int | None, typer.Option(help="Override params.yaml synth.seed.")] = None,
+) -> None:
+    """Generate the SYNTHETIC default data set from the published aggregates (seeded)."""
+    from nps_analysis.config import load_params
+    from nps_analysis.synth import generate_all
+
+    params = dict(load_params()["synth"])
+    if seed is not None:
+        params["seed"] = seed
+    with console.status("Generating synthetic data..."):
+        written = generate_all(resolve(out), params)
+    for path in written:
+        console.print(f"  wrote {path.name}")
+
+
+@app.command()
+def process(
+    in_dir: Annotated[Path, typer.Option(help="Folder of data set files.")] = SYNTHETIC_DIR,
+    out_dir: Annotated[Path, typer.Option(help="Where validated Parquet files go.")] = Path("data/processed"),
+) -> None:
+    """Validate every data set file in IN_DIR and write typed Parquet files to OUT_DIR."""
+    from nps_analysis.datasets import build_processed
+    from nps_analysis.errors import InputDataError
+
+    try:
+        written = build_processed(resolve(in_dir), resolve(out_dir))
+    except InputDataError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]✗[/red] {problem.describe(show_value=True)}", highlight=False)
+        raise typer.Exit(1) from exc
+    for path in written:
+        console.print(f"  wrote {path.name}")
+
+
+@app.command()
+def execute(
+    notebook: Annotated[Path, typer.Argument(help="Notebook to run, e.g. notebooks/asgsf_therapy_trends.ipynb.")],
+    executed: Annotated[Path, typer.Argument(help="Where the executed copy goes (outputs/notebooks/...).")],
+    param: Annotated[list[str], typer.Option("-p", "--param", help="name=value, value parsed as YAML.")] = [],  # noqa: B006
+    raw: Annotated[list[str], typer.Option("-r", "--raw", help="name=value, value kept as a string.")] = [],  # noqa: B006
+    kernel: Annotated[str, typer.Option("-k", "--kernel", help="Jupyter kernel name.")] = "nps-analysis",
+) -> None:
+    """Run a notebook with papermill (parameters injected), then render its HTML reports."""
+    from nps_analysis.execute import execute_notebook, parse_parameters
+
+    try:
+        parameters = parse_parameters(param, raw)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    console.print(f"[bold]Executing[/bold] {notebook.as_posix()} with {parameters}")
+    try:
+        execute_notebook(notebook, executed, parameters, kernel_name=kernel)
+    except Exception as exc:  # papermill's error names the failing cell; keep the message short
+        console.print(f"[red]{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}[/red]")
+        console.print(f"See the failing cell in {executed.as_posix()}")
+        raise typer.Exit(1) from exc
+    console.print(f"  wrote {executed.as_posix()} and its HTML reports")
+
+
+@app.command()
+def render(
+    notebooks: Annotated[list[Path], typer.Argument(help="Executed notebooks to render.")],
+    reports_dir: Annotated[Path, typer.Option(help="Where HTML reports go.")] = Path("outputs/reports"),
+) -> None:
+    """Render executed notebooks to HTML: a reader version (no code) and an auditor version."""
+    from nps_analysis.reports import render_notebook
+
+    for nb in notebooks:
+        for path in render_notebook(nb, reports_dir):
+            console.print(f"  wrote {path.name}")
+
+
+@app.command()
+def index(
+    reports_dir: Annotated[Path, typer.Option(help="Folder of HTML reports.")] = Path("outputs/reports"),
+) -> None:
+    """Write outputs/reports/index.html linking every report, with run metadata."""
+    from nps_analysis.reports import build_index
+
+    console.print(f"  wrote {build_index(reports_dir).name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

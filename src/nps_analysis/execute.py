@@ -1,0 +1,53 @@
+"""Run one notebook with papermill, then strip volatile metadata and render its HTML reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nps_analysis.paths import PROJECT_ROOT, resolve
+from nps_analysis.reports import render_notebook
+
+KERNEL_NAME = "nps-analysis"
+
+
+def parse_parameters(typed: list[str], raw: list[str]) -> dict[str, Any]:
+    """`key=value` pairs: `typed` values are parsed as YAML (numbers, null, lists), `raw` stay strings."""
+    import yaml
+
+    params: dict[str, Any] = {}
+    for pairs, parse in ((typed, True), (raw, False)):
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.isidentifier():
+                raise ValueError(f"parameter {pair!r} must look like name=value (e.g. region=Eastern)")
+            params[key] = yaml.safe_load(value) if parse else value
+    return params
+
+
+def execute_notebook(
+    notebook: str | Path,
+    executed: str | Path,
+    parameters: dict[str, Any],
+    *,
+    kernel_name: str = KERNEL_NAME,
+    reports_dir: str | Path | None = "outputs/reports",
+    progress: bool = False,
+) -> Path:
+    """Execute `notebook` into `executed` (folders created), working directory = project root."""
+    import papermill
+
+    executed = resolve(executed)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(resolve(notebook)),
+        str(executed),
+        parameters=parameters,
+        kernel_name=kernel_name,
+        cwd=str(PROJECT_ROOT),
+        progress_bar=progress,
+        report_mode=False,
+    )
+    if reports_dir is not None:
+        render_notebook(executed, reports_dir)
+    return executed

@@ -1,0 +1,119 @@
+"""Executed notebooks → HTML reports (reader and auditor versions) and the report index."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from nps_analysis import __version__
+from nps_analysis.paths import PROJECT_ROOT, display_path, resolve
+
+# Papermill and nbclient record wall-clock times and paths; strip them so executed notebooks and
+# reports do not change when nothing but the clock has.
+_VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
+
+
+def strip_volatile_metadata(nb: dict) -> dict:
+    """Remove timestamps, durations and absolute paths that papermill/nbclient write into a notebook."""
+    papermill = nb.get("metadata", {}).get("papermill", {})
+    for key in _VOLATILE_NOTEBOOK_KEYS:
+        papermill.pop(key, None)
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {})
+        meta.pop("execution", None)
+        cell_pm = meta.get("papermill", {})
+        for key in _VOLATILE_NOTEBOOK_KEYS:
+            cell_pm.pop(key, None)
+    return nb
+
+
+def render_notebook(executed: str | Path, reports_dir: str | Path = "outputs/reports") -> list[Path]:
+    """Write `<stem>.html` (for readers, no code) and `<stem>-with-code.html` (for auditors)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    executed = resolve(executed)
+    reports_dir = resolve(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    raw = json.loads(executed.read_text(encoding="utf-8"))
+    cleaned = strip_volatile_metadata(raw)
+    executed.write_text(json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    nb = nbformat.reads(json.dumps(cleaned), as_version=4)
+    written = []
+    for suffix, exclude_input in (("", True), ("-with-code", False)):
+        exporter = HTMLExporter(template_name="lab", exclude_input=exclude_input,
+                                exclude_input_prompt=exclude_input, exclude_output_prompt=exclude_input)
+        body, _ = exporter.from_notebook_node(nb)
+        path = reports_dir / f"{executed.stem}{suffix}.html"
+        path.write_text(body, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _dvc_lock_hashes(lock_path: Path) -> list[tuple[str, str, str]]:
+    """(stage, path, md5) for every dependency recorded in dvc.lock that lives under data/."""
+    import yaml
+
+    if not lock_path.is_file():
+        return []
+    lock = yaml.safe_load(lock_path.read_text(encoding="utf-8")) or {}
+    rows: set[tuple[str, str, str]] = set()
+    for stage, spec in (lock.get("stages") or {}).items():
+        for dep in spec.get("deps", []) or []:
+            if str(dep.get("path", "")).startswith("data/") and dep.get("md5"):
+                rows.add((stage, dep["path"], dep["md5"]))
+    return sorted(rows)
+
+
+def build_index(reports_dir: str | Path = "outputs/reports", *, data_kind: str = "synthetic") -> Path:
+    """Write `outputs/reports/index.html` linking every report, with run metadata and a data banner."""
+    import yaml
+
+    reports_dir = resolve(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    reader_reports = sorted(p for p in reports_dir.glob("*.html")
+                            if p.name != "index.html" and not p.stem.endswith("-with-code"))
+    params = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
+    banner = (
+        "SYNTHETIC DATA: record-level results in these reports are built on synthetic data generated "
+        "from the report's published aggregates. They are not real children, families or staff."
+        if data_kind == "synthetic"
+        else "Built from regional record-level data; outputs passed statistical disclosure control."
+    )
+    items = "\n".join(
+        f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem.replace("_", " "))}</a>'
+        f' (<a href="{html.escape(p.stem)}-with-code.html">with code</a>)</li>'
+        for p in reader_reports
+    )
+    hashes = "\n".join(
+        f"<tr><td>{html.escape(s)}</td><td>{html.escape(p)}</td><td><code>{h}</code></td></tr>"
+        for s, p, h in _dvc_lock_hashes(PROJECT_ROOT / "dvc.lock")
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>nps-analysis reports</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
+.banner{{background:#fdecea;border:2px solid #b00020;padding:.8em;font-weight:bold}}
+table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;padding:.2em .5em}}</style>
+</head><body>
+<h1>National Picture of Adoption Support Commissioning: reports</h1>
+<p class="banner">{html.escape(banner)}</p>
+<h2>Reports</h2>
+<ul>
+{items}
+</ul>
+<h2>Run metadata</h2>
+<p>nps-analysis version {html.escape(__version__)}; parameters from <code>params.yaml</code>:</p>
+<pre>{html.escape(yaml.safe_dump(params, sort_keys=True))}</pre>
+<h2>Data versions (from dvc.lock)</h2>
+<table><tr><th>stage</th><th>input</th><th>md5</th></tr>
+{hashes}
+</table>
+</body></html>
+"""
+    path = reports_dir / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+__all__ = ["build_index", "display_path", "render_notebook", "strip_volatile_metadata"]
