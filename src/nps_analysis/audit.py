@@ -111,8 +111,7 @@ def _explicit_rules() -> list[Rule]:
         Rule("step.reg.child_age.effect_10y", "product", ("step.reg.child_age.coef",), {"factor": 10}),
         Rule("step.dx_learning_difficulty.one_in", "one_in", ("step.dx_learning_difficulty.pct",)),
         Rule("step.dx_autism.one_in", "one_in", ("step.dx_autism.pct",)),
-        Rule("step.dx_attachment_disorder.one_in", "one_in", ("step.dx_attachment_disorder.pct",),
-             hint="'About one in ten' is a loose gloss: 11% is one in 9.1."),
+        Rule("step.dx_attachment_disorder.one_in", "one_in", ("step.dx_attachment_disorder.pct",)),
         Rule("budget.wp1.regional_commissioning_member.2023_24", "product",
              ("budget.pot.regional_commissioning_member.per_annum", "budget.wp1.partial_year_months"),
              {"factor": Fraction(1, 12)}),
@@ -172,20 +171,14 @@ def _explicit_rules() -> list[Rule]:
 EXPLICIT_RULES: list[Rule] = _explicit_rules()
 HINTS: dict[str, str] = {
     "cases.coverage.raas_unable_disability.pct": (
-        "16 of 24 is 66.7%; the printed 62% equals 16/26 (61.5%), so the base used may have been 26."),
+        "The printed 62% equals 16/26 (61.5%), so the base used may have been 26 rather than 24."),
     "cases.group.birth_families.pct": (
-        "3212/19,454 is 16.51%: the 16% was truncated, yet in the same sentence 52% (10,077/19,454 ="
-        " 51.80%) was rounded, so no single convention produces all four shares."),
+        "In the same sentence 52% (10,077/19,454 = 51.80%) was rounded, so no single convention "
+        "produces all four shares."),
     "asgsf.therapy.specialist_assessments.pct": (
-        "5804 is 11.56% of the 50,202 packages listed: the 11% was truncated, as were all nine shares."),
-    "asgsf.packages.growth_2018_19_2022_23.pct": (
-        "(14,481 - 4672) / 4672 = 209.95%: 209.9% is truncated to one decimal (rounding gives 210.0%)."),
-    "appx.midlands.provider_survey.sole_trader.pct": (
-        "With 31 respondents, 13 is 41.9% (rounds to 42%); 41% needs truncation."),
-    "appx.midlands.provider_survey.lower_level.pct": (
-        "With 31 respondents no count rounds to 25% (7 = 22.6%, 8 = 25.8%); 25% needs truncation of 8/31."),
-    "appx.midlands.provider_survey.higher_level.pct": (
-        "With 31 respondents no count rounds to 25% (7 = 22.6%, 8 = 25.8%); 25% needs truncation of 8/31."),
+        "The other eight therapy shares are also consistent with truncation."),
+    "appx.midlands.provider_survey.lower_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
+    "appx.midlands.provider_survey.higher_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
 }
 
 _SUFFIX_RESTATEMENTS = (".key_insight", ".restated", ".s4_3", ".app_a_ne", ".wp2")
@@ -256,7 +249,7 @@ def _compare(exact: Fraction, published: float, printed: str, what: str) -> tupl
     if hits:
         return ("rounding_convention", f"{hits[0]} to {dp} d.p.",
                 f"{shown}; half-up rounding gives {_quantize(exact, dp, ROUND_HALF_UP)} but the report "
-                f"prints {printed}, which is {hits[0]} to {dp} decimal places")
+                f"prints {printed}, which is {hits[0]} to {dp} decimal place{'' if dp == 1 else 's'}")
     return ("discrepancy", f"no rounding convention at {dp} d.p.",
             f"{shown}, which rounds to {_quantize(exact, dp, ROUND_HALF_UP)}; the printed {printed} "
             "cannot be produced from the report's own inputs")
@@ -491,5 +484,5 @@ def explanations(ledger: pd.DataFrame) -> list[str]:
     lines = []
     for row in ledger[ledger["status"].isin(["rounding_convention", "discrepancy"])].itertuples():
         label = "Discrepancy" if row.status == "discrepancy" else "Rounding convention"
-        lines.append(f"**{label}** - `{row.figure_id}` (section {row.section}): {row.note}")
+        lines.append(f"**{label}** - `{row.figure_id}` (section {row.section}): {str(row.note).rstrip('.')}.")
     return lines
