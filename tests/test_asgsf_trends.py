@@ -72,7 +72,8 @@ def test_overdispersed_recovers_growth_on_average() -> None:
     [
         (YEARS[:2], [10, 12], "at least 3"),
         (YEARS[:5], [0, 0, 0, 0, 0], "no packages"),
-        (YEARS[:5], [0, 0, 0, 0, 7], "only one year"),
+        (YEARS[:5], [0, 0, 0, 0, 70], "only one year"),
+        (YEARS[:5], [1, 0, 2, 3, 1], "fewer than 10"),
     ],
 )
 def test_no_model_is_explained(years: list[str], counts: list[int], why: str) -> None:

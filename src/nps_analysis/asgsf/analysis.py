@@ -8,6 +8,8 @@ metadata. The notebook `notebooks/asgsf_therapy_trends.ipynb` is a thin wrapper 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,11 @@ from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
 from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING, Rounding, round_values
 from nps_analysis.asgsf.years import fy_span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from nps_analysis.outputs import OutputWriter
 
 REPORT_FIRST_YEAR = "2018/19"
 REPORT_LAST_YEAR = "2022/23"
@@ -213,43 +220,57 @@ def _model_dof(res: AsgsfResults) -> int | None:
     return int(min(dofs)) if dofs else None
 
 
-def write_outputs(res: AsgsfResults, out, *, check: pd.DataFrame | None = None) -> None:
-    """Write every table and figure of `res` through `out` (an `OutputWriter`), then the manifest."""
-    out.table(
+def write_outputs(
+    res: AsgsfResults, out: OutputWriter, *, check: pd.DataFrame | None = None
+) -> dict[str, Path]:
+    """Write every table and figure of `res` through `out`, with disclosure-control metadata.
+
+    Returns the written paths keyed by output name (`tables/annual_totals.csv`, ...). The caller
+    writes the manifest (`out.write_manifest()`) once everything is written.
+    """
+    paths: dict[str, Path] = {}
+
+    def table(df: pd.DataFrame, name: str, **kw: object) -> None:
+        paths[f"tables/{name}.csv"] = out.table(df, name, **kw)
+
+    def figure(fig: Figure, name: str) -> None:
+        paths[f"figures/{name}.png"] = out.figure(fig, name)
+
+    table(
         res.annual_totals,
         "annual_totals",
         counts=["packages"],
         derived={"yoy_growth_pct": "packages"},
     )
-    out.table(
+    table(
         res.growth_summary,
         "growth_summary",
         counts=["packages_first", "packages_last"],
         derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
     )
-    out.table(res.rounding, "growth_rounding")
-    out.table(
+    table(res.rounding, "growth_rounding")
+    table(
         res.therapy_shares, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"}
     )
-    out.table(
+    table(
         res.shares_by_year,
         "therapy_shares_by_year",
         counts=["packages"],
         derived={"share_pct": "packages"},
     )
-    out.table(res.comparable, "comparable_series", counts=["packages"])
+    table(res.comparable, "comparable_series", counts=["packages"])
     dof = _model_dof(res)
     model_derived = {c: "packages" for c in ("annual_growth_pct", "ci_low", "ci_high", "p_value")}
-    out.table(
+    table(
         res.therapy_trends,
         "therapy_trends",
         counts=["packages"],
         derived=model_derived,
         min_dof=dof,
     )
-    out.table(res.forecast, "forecast", min_dof=dof)
-    age_count = [c for c in res.age_profile.columns if c.startswith("packages_aged_")][0]
-    out.table(
+    table(res.forecast, "forecast", min_dof=dof)
+    age_count = next(c for c in res.age_profile.columns if c.startswith("packages_aged_"))
+    table(
         res.age_profile,
         "age_12_plus",
         counts=["packages_known_age", age_count],
@@ -261,28 +282,28 @@ def write_outputs(res: AsgsfResults, out, *, check: pd.DataFrame | None = None) 
             for c in ("total_gbp", "mean_cost_gbp", "median_cost_gbp", "at_or_above_limit_pct")
         }
         derived["match_funded_pct"] = "packages"
-        out.table(
+        table(
             res.spend,
             "spend_by_year_therapy",
             counts=["packages", "packages_with_amount"],
             derived=derived,
         )
     if res.regional_costs is not None:
-        out.table(
+        table(
             res.regional_costs,
             "regional_costs",
             counts=["packages"],
             derived={"mean_cost_gbp": "packages", "ratio_to_national": "packages"},
         )
     if check is not None and not check.empty:
-        out.table(check, "published_check", data_kind="published")
-    out.figure(plots.totals_by_year(res.annual_totals, res.area), "totals_by_year")
-    out.figure(plots.therapy_mix(res.shares_by_year, res.area), "therapy_mix")
-    out.figure(plots.therapy_trends(res.fits, res.counts, res.area), "therapy_trends")
-    out.figure(plots.forecast_fan(res.annual_totals, res.forecast, res.area), "forecast_fan")
+        table(check, "published_check", data_kind="published")
+    figure(plots.totals_by_year(res.annual_totals, res.area), "totals_by_year")
+    figure(plots.therapy_mix(res.shares_by_year, res.area), "therapy_mix")
+    figure(plots.therapy_trends(res.fits, res.counts, res.area), "therapy_trends")
+    figure(plots.forecast_fan(res.annual_totals, res.forecast, res.area), "forecast_fan")
     if res.regional_costs is not None and not res.regional_costs.empty:
-        out.figure(plots.regional_cost_chart(res.regional_costs, res.area), "regional_costs")
-    out.write_manifest()
+        figure(plots.regional_cost_chart(res.regional_costs, res.area), "regional_costs")
+    return paths
 
 
 def display_rounded(df: pd.DataFrame, dp: int = 1) -> pd.DataFrame:

@@ -90,8 +90,8 @@ def forecast_all(
 ) -> pd.DataFrame:
     """Forecast table for every fitted series (series without a model are listed in `note`).
 
-    Columns: `therapy_type, financial_year, horizon, model, forecast, pi95_low, pi95_high, pi80_*,
-    pi50_*, note`. Forecasts start after `last_year` (default: the latest modelled year of any series).
+    Columns: `therapy_type, financial_year, model, forecast, pi95_low, pi95_high, pi80_*,
+    pi50_*, horizon, note`. Forecasts start after `last_year` (default: the latest modelled year of any series).
     """
     if last_year is None:
         ends = [fy_start(f.years[-1]) for f in fits.values() if f.fitted_ok]
@@ -117,8 +117,8 @@ def forecast_all(
     if "note" not in out:
         out["note"] = ""
     out["note"] = out["note"].fillna("")
-    cols = ["therapy_type", "financial_year", "horizon", "model", "forecast"]
-    cols += [c for c in out.columns if c.startswith("pi")] + ["note"]
+    cols = ["therapy_type", "financial_year", "model", "forecast"]
+    cols += [c for c in out.columns if c.startswith("pi")] + ["horizon", "note"]
     for c in cols:
         if c not in out:
             out[c] = np.nan

@@ -24,6 +24,7 @@ from nps_analysis.asgsf.years import fy_start
 TOTAL_LABEL = "All packages"
 DISPERSION_THRESHOLD = 1.5
 MIN_YEARS = 3
+MIN_PACKAGES = 10
 
 MODEL_POISSON = "poisson"
 MODEL_NB = "negative_binomial"
@@ -89,11 +90,13 @@ def fit_count_trend(
     *,
     dispersion_threshold: float = DISPERSION_THRESHOLD,
     min_years: int = MIN_YEARS,
+    min_packages: int = MIN_PACKAGES,
 ) -> TrendFit:
     """Fit `log E[count] = a + b * year` to annual counts; Poisson, or NB if overdispersed.
 
     Returns a `TrendFit` with `model == 'none'` and the reason in `note` when the series cannot
-    support a trend (fewer than `min_years` years, no packages, or packages in one year only).
+    support a trend (fewer than `min_years` years, no packages, fewer than `min_packages` packages,
+    or packages in one year only).
     """
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
@@ -107,6 +110,13 @@ def fit_count_trend(
         )
     if y.sum() == 0:
         return _no_model(series, years, y, "no packages recorded in the years modelled")
+    if y.sum() < min_packages:
+        return _no_model(
+            series,
+            years,
+            y,
+            f"only {int(y.sum())} packages in the years modelled (fewer than {min_packages})",
+        )
     if (y > 0).sum() < 2:
         return _no_model(
             series, years, y, "packages in only one year, so a growth rate cannot be estimated"
@@ -171,8 +181,9 @@ def fit_count_trend(
     fit.scale = dispersion
     fit.cov = np.asarray(pois.cov_params()) * dispersion
     fit.note = (
-        f"overdispersed (Pearson chi2/df = {dispersion:.2f}); negative binomial did not converge, "
-        "so quasi-Poisson (Poisson SEs scaled by chi2/df)"
+        f"overdispersed (Pearson chi2/df = {dispersion:.2f}) but the negative binomial fit did not "
+        "converge (dispersion estimate at zero: the extra variation is not of NB form), so "
+        "quasi-Poisson (Poisson SEs scaled by chi2/df)"
     )
     return fit
 
