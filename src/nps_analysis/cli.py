@@ -125,6 +125,19 @@ def process(
         console.print(f"  wrote {path.name}")
 
 
+@app.command("public-data")
+def public_data(
+    out_dir: Annotated[Path, typer.Option(help="Where the tidy public tables go.")] = Path("data/processed/public"),
+) -> None:
+    """Build the tidy public statistics tables (DfE, ONS, Ofsted, ASGLB) once, as Parquet."""
+    from nps_analysis.public.analysis import build_public_processed
+
+    with console.status("Reading public statistics..."):
+        written = build_public_processed(resolve(out_dir))
+    for path in written.values():
+        console.print(f"  wrote {Path(path).name}")
+
+
 @app.command()
 def execute(
     notebook: Annotated[Path, typer.Argument(help="Notebook to run, e.g. notebooks/asgsf_therapy_trends.ipynb.")],
