@@ -176,9 +176,10 @@ def regional_cost_chart(costs: pd.DataFrame, area: str) -> Figure:
     ax.set_yticks(range(wide.shape[0]), wide.index, fontsize=8)
     ax.grid(False)
     fig.colorbar(im, ax=ax, label="Mean cost / national mean")
-    ax.set_title(
-        f"Mean cost per package vs national, by region and therapy ({area} highlighted)"
-        if area != "England"
-        else "Mean cost per package vs national, by region and therapy"
-    )
+    for tick in ax.get_xticklabels():
+        if tick.get_text() == area:
+            tick.set_fontweight("bold")
+            tick.set_color(PALETTE[2])
+    suffix = f" ({area} in bold)" if area in wide.columns else ""
+    ax.set_title(f"Mean cost per package vs national, by region and therapy{suffix}")
     return fig
