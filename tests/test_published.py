@@ -248,3 +248,17 @@ def test_unknown_table_is_refused(tmp_path: Path) -> None:
 
 def test_reference_dir_is_tracked_location() -> None:
     assert REFERENCE_DIR == PUBLISHED_DIR / "reference"
+
+
+def test_value_must_agree_with_printed_numeral(tmp_path: Path) -> None:
+    folder = _copy_tables(tmp_path)
+
+    def edit(rows: list[dict[str, str]], fields: list[str]) -> None:
+        row = next(r for r in rows if r["figure_id"] == "cases.group.birth_families")
+        row["value"] = "3213"  # printed 3212
+
+    _rewrite(folder / "open_support_cases.csv", edit)
+    with pytest.raises(InputDataError) as info:
+        load_published("open_support_cases", folder)
+    assert [(p.column, p.rule) for p in info.value.problems] == [
+        ("value", "value_agrees_with_printed_numeral")]

@@ -111,6 +111,7 @@ REFERENCE_COLUMNS: dict[str, list[str]] = {
 # Row-wise (whole-frame) checks, each attributed to the column an analyst should look at.
 _ROW_CHECK_COLUMN = {
     "value_as_printed_in_source_text": "value_as_printed",
+    "value_agrees_with_printed_numeral": "value",
     "value_blank_only_when_unit_none": "value",
     "percent_in_range": "value",
 }
@@ -121,6 +122,16 @@ def _printed_in_source(df: pd.DataFrame) -> pd.Series:
         [str(t).find(str(v)) >= 0 for v, t in zip(df["value_as_printed"], df["source_text"], strict=True)],
         index=df.index,
     )
+
+
+_NUMERAL = r"^£?\d[\d,]*(\.\d+)?%?$|^\.\d+$"
+
+
+def _value_agrees_with_printed(df: pd.DataFrame) -> pd.Series:
+    printed = df["value_as_printed"].astype(str)
+    plain = printed.str.fullmatch(_NUMERAL)
+    number = pd.to_numeric(printed.str.replace(r"[£,%]", "", regex=True).where(plain), errors="coerce")
+    return ~plain | (number - df["value"].abs()).abs().lt(1e-9)
 
 
 def _value_blank_iff_unit_none(df: pd.DataFrame) -> pd.Series:
@@ -165,6 +176,8 @@ def table_schema(name: str) -> pa.DataFrameSchema:
         checks=[
             pa.Check(_printed_in_source, name="value_as_printed_in_source_text",
                      error="value_as_printed must appear verbatim in source_text"),
+            pa.Check(_value_agrees_with_printed, name="value_agrees_with_printed_numeral",
+                     error="value must equal the number printed in value_as_printed"),
             pa.Check(_value_blank_iff_unit_none, name="value_blank_only_when_unit_none",
                      error="value may be blank only for qualitative rows (unit 'none')"),
             pa.Check(_percent_in_range, name="percent_in_range",
@@ -181,6 +194,8 @@ def _fix_for(rule: str, column: str | None) -> str:
         return f"use one of the allowed values for '{column}' (see data/raw/published/README.md)"
     if rule == "value_as_printed_in_source_text":
         return "copy value_as_printed exactly as it appears in source_text (same digits, commas, % sign)"
+    if rule == "value_agrees_with_printed_numeral":
+        return "make value the printed number (sign aside), or correct value_as_printed"
     if rule == "value_blank_only_when_unit_none":
         return "give a numeric value, or set unit to 'none' for a qualitative row"
     if rule in ("field_uniqueness", "unique"):
@@ -222,6 +237,7 @@ def _coerce_numeric(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Pro
 
 
 _ROW_CHECK_ERRORS = {
+    "value must equal the number printed in value_as_printed": "value_agrees_with_printed_numeral",
     "value_as_printed must appear verbatim in source_text": "value_as_printed_in_source_text",
     "value may be blank only for qualitative rows (unit 'none')": "value_blank_only_when_unit_none",
     "percent values must lie between -100 and 1000": "percent_in_range",
