@@ -127,7 +127,7 @@ def generate(params: dict[str, Any], concentration: float, seed: int) -> pd.Data
         "child_age": ages.astype(int),
         "order_type": np.array(order_types)[rng.choice(len(order_types), size=n, p=shares / shares.sum())],
         "amount_gbp": amount.astype("int64"),
-        "match_funded": np.where(matched, "yes", "no"),
+        "match_funded": matched,
         "date_approved": pd.to_datetime(_approval_dates(rng, years, therapy)).strftime("%Y-%m-%d"),
     })
     out = out.sort_values(["date_approved", "raa"], kind="mergesort").reset_index(drop=True)

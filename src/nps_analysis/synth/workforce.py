@@ -129,8 +129,8 @@ def _skills_gaps(rng: np.random.Generator, ref: pd.DataFrame, exact: np.ndarray)
     for j, s in enumerate(SKILLS):
         has[rng.choice(stating, with_n.get(s, 0), replace=False), j] = 1
 
-    def flag(a: np.ndarray) -> np.ndarray:
-        return np.where(a.ravel() == 1, "yes", np.where(a.ravel() == 0, "no", ""))
+    def flag(a: np.ndarray) -> pd.arrays.BooleanArray:
+        return pd.arrays.BooleanArray(a.ravel() == 1, a.ravel() < 0)
 
     return pd.DataFrame({
         "raa": np.repeat(ref["raa"].to_numpy(), len(SKILLS)),
