@@ -23,6 +23,9 @@ from nps_analysis.paths import display_path, resolve
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
 FLOAT_FORMAT = "%.10g"
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
@@ -82,10 +85,15 @@ class OutputWriter:
     output_dir: str | os.PathLike[str]
     data_kind: DataKind | str = DataKind.SYNTHETIC
     records: list[OutputRecord] = field(default_factory=list)
+    sdc_params: dict | None = None
 
     def __post_init__(self) -> None:
+        from nps_analysis.sdc import SDCConfig
+
         self.output_dir = resolve(self.output_dir)
         self.data_kind = DataKind(self.data_kind)
+        self.sdc_config = SDCConfig.from_params(self.sdc_params)
+        self._released: dict[str, pd.DataFrame] = {}
 
     @property
     def tables_dir(self) -> Path:
@@ -106,29 +114,148 @@ class OutputWriter:
         counts: Iterable[str] = (),
         derived: dict[str, str] | None = None,
         min_dof: int | None = None,
-    ) -> Path:
+        safe_reason: str | None = None,
+    ) -> Path | None:
         """Write `df` as `<output_dir>/tables/<name>.csv`: UTF-8, LF, no index, stable floats.
 
         For outputs built from record-level data, declare what disclosure control must check:
         `counts` names the columns holding counts of records (frequency cells); `derived` maps a
         column computed from a count (a percentage, a CI bound, a mean) to that count column, so it
-        is suppressed with it; `min_dof` gives the residual degrees of freedom of a model table.
+        is suppressed with it; `min_dof` gives the residual degrees of freedom of a model table
+        (withheld below the threshold); `safe_reason` says why a table needs no check (e.g. "model
+        parameters only"). Undeclared record-level tables are withheld for real microdata.
+        Returns the path written, or None when the table was withheld.
         """
         kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
         _check_name(name)
         if not isinstance(df, pd.DataFrame):
-            raise OutputError(f"table '{name}': expected a pandas DataFrame, got {type(df).__name__}")
+            raise OutputError(
+                f"table '{name}': expected a pandas DataFrame, got {type(df).__name__}"
+            )
         if df.columns.duplicated().any():
             dup = sorted(set(df.columns[df.columns.duplicated()]))
             raise OutputError(f"table '{name}': duplicated column names {dup}; rename them first")
-        out = df.reset_index(drop=True) if not isinstance(df.index, pd.RangeIndex) else df
+        out = df.reset_index(drop=True)
         if sort_by:
             out = out.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
-        text = to_csv_text(out)
+        output = f"tables/{name}.csv"
+        status, note = "published", "already public: passed through unchanged"
+        if kind.is_record_level:
+            decision = self._protect(
+                out, name, list(counts), dict(derived or {}), min_dof, safe_reason, kind
+            )
+            if decision is None:
+                return None
+            out, status, note = decision
         path = self.tables_dir / f"{name}.csv"
-        _atomic_write(path, text.encode("utf-8"))
-        self._record(f"tables/{name}.csv", "table", kind, len(out), "written")
+        _atomic_write(path, to_csv_text(out).encode("utf-8"))
+        self._released[name] = out
+        self._record(output, "table", kind, len(out), status, note)
         return path
+
+    def magnitude_table(
+        self,
+        records: pd.DataFrame,
+        name: str,
+        *,
+        by: list[str],
+        value: str,
+        data_kind: DataKind | str | None = None,
+    ) -> Path | None:
+        """Count, total and mean of `value` by `by`, computed from records and checked by ACRO
+        (threshold, n-k dominance, p-ratio) plus secondary suppression, then written."""
+        from nps_analysis import sdc
+
+        kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
+        _check_name(name)
+        if not kind.is_record_level:
+            table = (
+                records.groupby(by, observed=True, sort=True)[value]
+                .agg(n="count", total="sum", mean="mean")
+                .reset_index()
+            )
+            return self.table(table, name, data_kind=kind)
+        table, reason = sdc.magnitude_table(records, by, value, self.sdc_config)
+        status = "suppressed" if (table == sdc.SUPPRESSED).any().any() else "safe"
+        path = self.tables_dir / f"{name}.csv"
+        _atomic_write(path, to_csv_text(table).encode("utf-8"))
+        self._released[name] = table
+        self._record(f"tables/{name}.csv", "table", kind, len(table), status, reason)
+        return path
+
+    def released(self, name: str) -> pd.DataFrame:
+        """The table as released (after disclosure control): draw figures from this."""
+        return self._released[name].copy()
+
+    def _protect(
+        self,
+        df: pd.DataFrame,
+        name: str,
+        counts: list[str],
+        derived: dict[str, str],
+        min_dof: int | None,
+        safe_reason: str | None,
+        kind: DataKind,
+    ) -> tuple[pd.DataFrame, str, str] | None:
+        from nps_analysis import sdc
+
+        output = f"tables/{name}.csv"
+        config = self.sdc_config
+        missing = [c for c in [*counts, *derived, *derived.values()] if c not in df.columns]
+        if missing:
+            raise OutputError(f"table '{name}': declared column(s) {missing} are not in the table")
+        undeclared = [s for s in derived.values() if s not in counts]
+        if undeclared:
+            raise OutputError(
+                f"table '{name}': derived columns must point at count columns; {undeclared} are not in counts"
+            )
+        if min_dof is not None and not sdc.dof_is_safe(min_dof, 0, config):
+            self._record(
+                output,
+                "table",
+                kind,
+                0,
+                "withheld",
+                f"residual degrees of freedom {min_dof} below {config.safe_dof_threshold}",
+            )
+            return None
+        if counts:
+            dims = [
+                c
+                for c in df.columns
+                if c not in counts and c not in derived and not pd.api.types.is_float_dtype(df[c])
+            ]
+            undeclared_numbers = [
+                c
+                for c in df.columns
+                if c not in counts and c not in derived and pd.api.types.is_float_dtype(df[c])
+            ]
+            if undeclared_numbers:
+                raise OutputError(
+                    f"table '{name}': float column(s) {undeclared_numbers} are neither counts nor "
+                    "derived from a count; declare them in derived={{column: count_column}}"
+                )
+            protected = sdc.protect_counts(df, counts, derived, dims, config)
+            status = "suppressed" if (protected.primary or protected.secondary) else "safe"
+            if protected.rounded:
+                status = "rounded"
+            return protected.table, status, protected.reason
+        if min_dof is not None:
+            return (
+                df,
+                "safe",
+                f"residual degrees of freedom {min_dof} >= {config.safe_dof_threshold}",
+            )
+        if safe_reason:
+            return df, "safe", safe_reason
+        if kind is DataKind.MICRODATA:
+            self._record(output, "table", kind, 0, "withheld", "no disclosure-control declaration")
+            return None
+        return (
+            df,
+            "unchecked",
+            "synthetic data; no disclosure-control declaration (would be withheld for microdata)",
+        )
 
     # ----------------------------------------------------------------- figures
     def figure(
@@ -138,24 +265,67 @@ class OutputWriter:
         *,
         data_kind: DataKind | str | None = None,
         dpi: int = 100,
-    ) -> Path:
-        """Save `fig` as a PNG with fixed metadata (byte-identical on rerun), labelled by data kind."""
+        source_tables: Iterable[str] = (),
+        shows_records: bool = False,
+    ) -> Path | None:
+        """Save `fig` as a PNG with fixed metadata (byte-identical on rerun), labelled by data kind.
+
+        Record-level figures declare the released tables they are drawn from (`source_tables`,
+        drawn from `released(name)`), or `shows_records=True` for plots of individual records
+        (residuals, scatter plots), which are never released from real microdata.
+        """
         import matplotlib.pyplot as plt
 
         kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
         _check_name(name)
+        output = f"figures/{name}.png"
+        status, note = "published", "already public"
+        if kind.is_record_level:
+            status, note = self._figure_decision(name, list(source_tables), shows_records, kind)
+            if status == "withheld":
+                plt.close(fig)
+                self._record(output, "figure", kind, 0, status, note)
+                return None
         if kind is DataKind.SYNTHETIC:
             fig.text(
-                0.995, 0.005, "SYNTHETIC DATA", ha="right", va="bottom",
-                fontsize=8, color="#b00020", alpha=0.8,
+                0.995,
+                0.005,
+                "SYNTHETIC DATA",
+                ha="right",
+                va="bottom",
+                fontsize=8,
+                color="#b00020",
+                alpha=0.8,
             )
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
         plt.close(fig)
         path = self.figures_dir / f"{name}.png"
         _atomic_write(path, buffer.getvalue())
-        self._record(f"figures/{name}.png", "figure", kind, 0, "written")
+        self._record(output, "figure", kind, 0, status, note)
         return path
+
+    def _figure_decision(
+        self, name: str, sources: list[str], shows_records: bool, kind: DataKind
+    ) -> tuple[str, str]:
+        unknown = [t for t in sources if t not in self._released]
+        if unknown:
+            raise OutputError(
+                f"figure '{name}': source table(s) {unknown} were not written by this writer"
+            )
+        microdata = kind is DataKind.MICRODATA
+        if shows_records:
+            if microdata:
+                return "withheld", "plots individual records"
+            return "safe", "plots individual records (synthetic data only; withheld for microdata)"
+        if sources:
+            return "safe", f"drawn from released table(s) {', '.join(sources)}"
+        if microdata:
+            return "withheld", "no source table declared"
+        return (
+            "unchecked",
+            "synthetic data; no source table declared (would be withheld for microdata)",
+        )
 
     # ---------------------------------------------------------------- manifest
     def manifest(self) -> pd.DataFrame:
@@ -164,12 +334,16 @@ class OutputWriter:
         return pd.DataFrame([r.__dict__ for r in self.records], columns=cols)
 
     def write_manifest(self) -> Path:
-        """Write `<output_dir>/manifest.csv` (call once at the end of a notebook)."""
+        """Write `<output_dir>/manifest.csv`, the output-checking log of this analysis: each
+        output, its data kind, status (published / safe / suppressed / rounded / withheld /
+        unchecked) and the reason. Call once at the end of a notebook."""
         path = Path(self.output_dir) / "manifest.csv"
         _atomic_write(path, to_csv_text(self.manifest()).encode("utf-8"))
         return path
 
-    def _record(self, output: str, kind: str, data_kind: DataKind, rows: int, status: str, note: str = "") -> None:
+    def _record(
+        self, output: str, kind: str, data_kind: DataKind, rows: int, status: str, note: str = ""
+    ) -> None:
         self.records = [r for r in self.records if r.output != output]
         self.records.append(OutputRecord(output, kind, data_kind.value, rows, status, note))
 
@@ -179,7 +353,9 @@ class OutputWriter:
 
 def to_csv_text(df: pd.DataFrame) -> str:
     """Deterministic CSV text: LF line endings, minimal quoting, floats as %.10g, NA as empty."""
-    return df.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT, quoting=csv.QUOTE_MINIMAL)
+    return df.to_csv(
+        index=False, lineterminator="\n", float_format=FLOAT_FORMAT, quoting=csv.QUOTE_MINIMAL
+    )
 
 
 def _check_name(name: str) -> None:

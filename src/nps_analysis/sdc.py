@@ -1,0 +1,221 @@
+"""Statistical disclosure control (SDC) for outputs built from record-level data.
+
+Rules (thresholds from `params.yaml` `sdc:`, ACRO's defaults):
+
+* **Minimum threshold** — a frequency cell counting fewer than `threshold` records is unsafe
+  (zeros too, when `zeros_are_disclosive`). For tables of records this is ACRO's
+  MinimumThresholdCheck; for tables the package has already aggregated, ACRO cannot be used (it
+  needs the records), so the same rule is applied here to the declared count columns.
+* **Dominance** — magnitude cells (sums of amounts) fail ACRO's n-k and p-ratio checks when a few
+  contributors dominate; `magnitude_table` runs them through `acro.pivot_table` on the records.
+* **Secondary suppression** — ACRO suppresses primary cells only. Here, within every group of cells
+  that adds up to a margin (cells sharing all but one dimension), a group with exactly one
+  suppressed cell gets its smallest other cell suppressed too, repeated until stable, so no
+  suppressed value can be recovered by differencing a total.
+* **Derived values** (percentages, CIs, means) of an unsafe count are suppressed with it.
+* **Regression outputs** are released only when residual degrees of freedom ≥ `safe_dof_threshold`.
+* Optional **rounding** to a base replaces suppression of counts when `rounding_base` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED = "c"
+"""Marker for a suppressed cell, as DfE publishes."""
+
+
+@dataclass(frozen=True)
+class SDCConfig:
+    """Disclosure-control thresholds."""
+
+    threshold: int = 10
+    safe_dof_threshold: int = 10
+    p_ratio: float = 0.10
+    nk_n: int = 2
+    nk_k: float = 0.90
+    zeros_are_disclosive: bool = True
+    rounding_base: int | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any] | None = None) -> SDCConfig:
+        """Read the `sdc:` section of params.yaml (or a given mapping)."""
+        if params is None:
+            from nps_analysis.config import load_params
+
+            params = load_params().get("sdc", {})
+        known = {k: params[k] for k in cls.__dataclass_fields__ if k in params}
+        return cls(**known)
+
+    def acro_config(self) -> dict[str, Any]:
+        """The same thresholds under ACRO's configuration names."""
+        return {
+            "safe_threshold": self.threshold,
+            "safe_dof_threshold": self.safe_dof_threshold,
+            "safe_pratio_p": self.p_ratio,
+            "safe_nk_n": self.nk_n,
+            "safe_nk_k": self.nk_k,
+            "zeros_are_disclosive": self.zeros_are_disclosive,
+        }
+
+
+def make_acro(config: SDCConfig) -> Any:
+    """An ACRO session with these thresholds.
+
+    ACRO's `config=` argument only finds YAML files inside its own package folder, so custom
+    thresholds are set on the session's config after creation and its checker rebuilt.
+    """
+    from acro import ACRO, sdcchecks
+
+    logging.getLogger("acro").setLevel(logging.ERROR)
+    session = ACRO(suppress=True)
+    session.config.update(config.acro_config())
+    session.sdc_checks = sdcchecks.SDCChecks(session.config)
+    return session
+
+
+# --------------------------------------------------------------------------- frequency cells
+def primary_mask(counts: pd.Series, config: SDCConfig) -> pd.Series:
+    """True where a count is unsafe (below threshold; zero too if zeros are disclosive)."""
+    values = pd.to_numeric(counts, errors="raise").astype("Float64")
+    unsafe = values < config.threshold
+    if not config.zeros_are_disclosive:
+        unsafe &= values != 0
+    return unsafe.fillna(False).astype(bool)
+
+
+def secondary_mask(table: pd.DataFrame, dims: list[str], count: str, mask: pd.Series) -> pd.Series:
+    """Extend `mask` so no margin group (cells sharing all dimensions but one) has exactly one
+    suppressed cell. The smallest unsuppressed cell of such a group is added, until stable."""
+    mask = mask.copy().astype(bool)
+    values = pd.to_numeric(table[count], errors="coerce").fillna(np.inf)
+    groupings = [[d for d in dims if d != free] for free in dims] if dims else [[]]
+    for _ in range(len(table) + 1):
+        changed = False
+        for keys in groupings:
+            group_ids = (
+                table.groupby(keys, sort=False, dropna=False).ngroup()
+                if keys
+                else pd.Series(0, index=table.index)
+            )
+            sizes = group_ids.map(group_ids.value_counts())
+            n_suppressed = mask.groupby(group_ids).transform("sum")
+            lonely = (n_suppressed == 1) & (sizes > 1)
+            if not lonely.any():
+                continue
+            for gid in pd.unique(group_ids[lonely]):
+                candidates = values[(group_ids == gid) & ~mask]
+                if len(candidates):
+                    mask.loc[candidates.idxmin()] = True
+                    changed = True
+        if not changed:
+            break
+    return mask
+
+
+def round_to_base(values: pd.Series, base: int) -> pd.Series:
+    """Round counts to the nearest multiple of `base` (halves away from zero)."""
+    numeric = pd.to_numeric(values, errors="raise").astype(float)
+    rounded = np.sign(numeric) * np.floor(np.abs(numeric) / base + 0.5) * base
+    return pd.Series(rounded, index=values.index).astype("Int64")
+
+
+@dataclass
+class ProtectedTable:
+    """A table after disclosure control, with what was done to it."""
+
+    table: pd.DataFrame
+    primary: int
+    secondary: int
+    rounded: bool
+    reason: str
+
+
+def protect_counts(
+    df: pd.DataFrame,
+    counts: list[str],
+    derived: dict[str, str],
+    dims: list[str],
+    config: SDCConfig,
+) -> ProtectedTable:
+    """Apply threshold (+ secondary) suppression, or rounding, to declared count columns."""
+    out = df.copy()
+    primary_total = secondary_total = 0
+    masks: dict[str, pd.Series] = {}
+    for count in counts:
+        primary = primary_mask(out[count], config)
+        if config.rounding_base:
+            masks[count] = primary  # derived values of small cells still go
+            out[count] = round_to_base(out[count], config.rounding_base)
+            primary_total += int(primary.sum())
+            continue
+        full = secondary_mask(out, dims, count, primary)
+        masks[count] = full
+        primary_total += int(primary.sum())
+        secondary_total += int((full & ~primary).sum())
+        out[count] = out[count].astype(object).where(~full, SUPPRESSED)
+    for column, source in derived.items():
+        out[column] = out[column].astype(object).where(~masks[source], SUPPRESSED)
+    if config.rounding_base:
+        reason = (
+            f"counts rounded to base {config.rounding_base}; {primary_total} derived value(s) "
+            f"of counts below {config.threshold} suppressed"
+        )
+    elif primary_total:
+        reason = (
+            f"{primary_total} cell(s) below threshold {config.threshold} suppressed"
+            f" and {secondary_total} more to protect totals"
+        )
+    else:
+        reason = f"all counts at or above threshold {config.threshold}"
+    return ProtectedTable(out, primary_total, secondary_total, bool(config.rounding_base), reason)
+
+
+def dof_is_safe(n_obs: int, n_params: int, config: SDCConfig) -> bool:
+    """True when a model's residual degrees of freedom (n − k) meet the threshold."""
+    return (n_obs - n_params) >= config.safe_dof_threshold
+
+
+# --------------------------------------------------------------------------- magnitude cells
+def magnitude_table(
+    records: pd.DataFrame, by: list[str], value: str, config: SDCConfig
+) -> tuple[pd.DataFrame, str]:
+    """Sum, count and mean of `value` per group, with ACRO's threshold, n-k and p-ratio checks
+    run on the records; failing cells (and their derived values) are suppressed."""
+    grouped = records.groupby(by, observed=True, sort=True, dropna=False)[value]
+    table = grouped.agg(n="count", total="sum", mean="mean").reset_index()
+    session = make_acro(config)
+    data = records[[*by, value]].copy()
+    for column in by:
+        data[column] = data[column].astype(str)
+    # ACRO needs one index dimension and optionally one column dimension; group on a joined key.
+    data["_cell"] = data[by].agg(" | ".join, axis=1) if len(by) > 1 else data[by[0]]
+    data["_one"] = "all"
+    session.pivot_table(data, index="_cell", columns="_one", values=value, aggfunc="sum")
+    result = list(session.results.results.values())[-1]
+    failing: set[str] = set()
+    labels = sorted(data["_cell"].unique())
+    for check, cells in result.sdc.get("cells", {}).items():
+        if check == "PresenceOfLinkedTableCheck":
+            continue
+        for row, _col in cells:
+            failing.add(labels[row])
+    keys = (
+        table[by].astype(str).agg(" | ".join, axis=1) if len(by) > 1 else table[by[0]].astype(str)
+    )
+    mask = keys.isin(failing)
+    mask = secondary_mask(table, by, "total", mask)
+    for column in ("n", "total", "mean"):
+        table[column] = table[column].astype(object).where(~mask, SUPPRESSED)
+    checks = ", ".join(f"{k}: {v}" for k, v in result.sdc.get("summary", {}).items() if v)
+    reason = (
+        f"ACRO checks failed ({checks}); {int(mask.sum())} cell(s) suppressed"
+        if mask.any()
+        else "all cells pass ACRO's threshold, n-k and p-ratio checks"
+    )
+    return table, reason

@@ -1,0 +1,179 @@
+"""Statistical disclosure control: property tests and crafted tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nps_analysis.outputs import OutputWriter
+from nps_analysis.sdc import (
+    SUPPRESSED,
+    SDCConfig,
+    dof_is_safe,
+    magnitude_table,
+    make_acro,
+    primary_mask,
+    protect_counts,
+    round_to_base,
+)
+
+CONFIG = SDCConfig()
+
+
+def _grid(values: list[list[int]]) -> pd.DataFrame:
+    rows = [
+        {"region": f"r{i}", "therapy": f"t{j}", "n": v}
+        for i, row in enumerate(values) for j, v in enumerate(row)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _suppressed(df: pd.DataFrame, column: str = "n") -> pd.Series:
+    return df[column].astype(str) == SUPPRESSED
+
+
+grids = st.integers(min_value=1, max_value=6).flatmap(
+    lambda n_cols: st.lists(
+        st.lists(st.integers(min_value=0, max_value=60), min_size=n_cols, max_size=n_cols),
+        min_size=1, max_size=6,
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(grids)
+def test_no_released_cell_below_threshold(values):
+    table = protect_counts(_grid(values), ["n"], {}, ["region", "therapy"], CONFIG).table
+    released = pd.to_numeric(table.loc[~_suppressed(table), "n"])
+    assert (released >= CONFIG.threshold).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(grids)
+def test_no_row_or_column_with_exactly_one_suppressed_cell(values):
+    table = protect_counts(_grid(values), ["n"], {}, ["region", "therapy"], CONFIG).table
+    marked = _suppressed(table)
+    for dim in ("region", "therapy"):
+        per_group = marked.groupby(table[dim]).agg(["sum", "size"])
+        lonely = per_group[(per_group["sum"] == 1) & (per_group["size"] > 1)]
+        assert lonely.empty, f"a {dim} group has one suppressed cell: recoverable from its total"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50),
+       st.sampled_from([3, 5, 10]))
+def test_rounded_values_are_multiples_of_base_within_half_base(values, base):
+    raw = pd.Series(values)
+    rounded = round_to_base(raw, base)
+    assert (rounded % base == 0).all()
+    assert ((rounded - raw).abs() <= base / 2).all()
+
+
+@given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=50),
+       st.integers(min_value=1, max_value=30))
+def test_dof_rule_fails_exactly_when_residual_dof_below_threshold(n, k, threshold):
+    config = SDCConfig(safe_dof_threshold=threshold)
+    assert dof_is_safe(n, k, config) == (n - k >= threshold)
+
+
+def test_single_small_cell_and_its_partner_are_suppressed():
+    # one row of three cells: 3 is primary; the smallest other (12) goes too (the total is known)
+    table = protect_counts(_grid([[3, 12, 40]]), ["n"], {}, ["region", "therapy"], CONFIG)
+    assert table.table["n"].tolist() == [SUPPRESSED, SUPPRESSED, 40]
+    assert (table.primary, table.secondary) == (1, 1)
+
+
+def test_recoverable_cell_triggers_secondary_suppression_across_rows_and_columns():
+    values = [[5, 20, 30], [25, 40, 50]]
+    table = protect_counts(_grid(values), ["n"], {}, ["region", "therapy"], CONFIG).table
+    marked = _suppressed(table)
+    assert marked.sum() == 4  # 5 (primary), 20 (row), 25 (column), 40 (to protect the new pair)
+    assert not marked[table["n"].astype(str) == "50"].any()
+
+
+def test_zero_is_suppressed_when_zeros_are_disclosive_and_kept_otherwise():
+    df = _grid([[0, 50, 60]])
+    assert primary_mask(df["n"], SDCConfig()).tolist() == [True, False, False]
+    assert primary_mask(df["n"], SDCConfig(zeros_are_disclosive=False)).tolist() == [False, False, False]
+
+
+def test_percentages_and_cis_of_unsafe_counts_are_suppressed():
+    df = pd.DataFrame({"dx": ["a", "b", "c"], "count": [4, 50, 60], "pct": [3.5, 43.9, 52.6],
+                       "ci_low": [1.0, 35.0, 43.0]})
+    out = protect_counts(df, ["count"], {"pct": "count", "ci_low": "count"}, ["dx"], CONFIG).table
+    assert out.loc[0, "pct"] == SUPPRESSED and out.loc[0, "ci_low"] == SUPPRESSED
+    assert out.loc[2, "pct"] == 52.6  # the largest is not needed for secondary suppression
+
+
+def test_dominant_contributor_fails_acro_checks():
+    rng = np.random.default_rng(0)
+    records = pd.DataFrame({"provider": ["A"] * 30 + ["B"] * 30,
+                            "amount": np.r_[rng.uniform(100, 200, 29), 1_000_000, rng.uniform(100, 200, 30)]})
+    table, reason = magnitude_table(records, ["provider"], "amount", CONFIG)
+    assert table.loc[table["provider"] == "A", "total"].item() == SUPPRESSED
+    assert "NKCheck" in reason or "PPercentCheck" in reason
+    # B then stands alone against the known grand total: secondary suppression takes it too
+    assert table.loc[table["provider"] == "B", "total"].item() == SUPPRESSED
+
+
+def test_make_acro_applies_custom_thresholds():
+    session = make_acro(SDCConfig(threshold=7, safe_dof_threshold=15, p_ratio=0.2))
+    assert session.config["safe_threshold"] == 7
+    assert session.config["safe_dof_threshold"] == 15
+    assert session.sdc_checks.risk_appetite["safe_threshold"] == 7
+    # and the threshold is used: a cell of 8 records passes at threshold 7 and fails at 10
+    records = pd.DataFrame({"g": ["a"] * 8 + ["b"] * 30, "v": np.arange(38.0) + 100})
+    passing, _ = magnitude_table(records, ["g"], "v", SDCConfig(threshold=7))
+    failing, _ = magnitude_table(records, ["g"], "v", SDCConfig(threshold=10))
+    assert passing["n"].tolist() == [8, 30]
+    assert failing["n"].tolist() == [SUPPRESSED, SUPPRESSED]
+
+
+def test_writer_withholds_regression_with_too_few_dof(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    coefs = pd.DataFrame({"term": ["Intercept"], "estimate": [1.0]})
+    assert out.table(coefs, "coefficients", min_dof=5) is None
+    assert not (tmp_path / "tables" / "coefficients.csv").exists()
+    log = out.manifest()
+    assert log.loc[0, "status"] == "withheld" and "degrees of freedom 5" in log.loc[0, "note"]
+    assert out.table(coefs, "coefficients", min_dof=10) is not None
+
+
+def test_writer_suppresses_counts_and_logs_it(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    df = pd.DataFrame({"therapy": ["x", "y", "z"], "packages": [2, 30, 40], "share_pct": [2.8, 41.7, 55.6]})
+    path = out.table(df, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"})
+    text = path.read_text()
+    assert "x,c,c" in text and "y,c,c" in text and "z,40,55.6" in text
+    assert out.manifest().loc[0, "status"] == "suppressed"
+
+
+def test_microdata_table_without_declaration_is_withheld(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    assert out.table(pd.DataFrame({"a": [1]}), "mystery") is None
+    assert out.manifest().loc[0, "status"] == "withheld"
+
+
+def test_undeclared_float_column_is_an_error(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="synthetic")
+    df = pd.DataFrame({"g": ["a"], "n": [20], "mean_cost": [10.5]})
+    with pytest.raises(ValueError, match="mean_cost"):
+        out.table(df, "costs", counts=["n"])
+
+
+def test_published_tables_pass_through_unsuppressed(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="published")
+    out.table(pd.DataFrame({"group": ["a"], "count": [3]}), "published_counts", counts=["count"])
+    assert "a,3" in (tmp_path / "tables" / "published_counts.csv").read_text()
+    assert out.manifest().loc[0, "status"] == "published"
+
+
+def test_rounding_mode_rounds_instead_of_suppressing(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata", sdc_params={"rounding_base": 5})
+    df = pd.DataFrame({"g": ["a", "b"], "n": [3, 27]})
+    out.table(df, "rounded", counts=["n"])
+    assert (tmp_path / "tables" / "rounded.csv").read_text() == "g,n\na,5\nb,25\n"
+    assert out.manifest().loc[0, "status"] == "rounded"
