@@ -78,6 +78,8 @@ def test_contract_tables_written(two_runs: list[Path]):
     assert set(power["n"]) == {235, 1000}
     manifest = pd.read_csv(two_runs[0] / "manifest.csv")
     assert (manifest["data_kind"] == "synthetic").all()
+    # every output carries a disclosure-control declaration (none would be withheld undeclared)
+    assert not manifest["status"].isin(["unchecked", "withheld"]).any(), manifest
     assert {"tables/missing_data_sensitivity.csv", "figures/coefficient_plot.png"} <= set(
         manifest["output"]
     )

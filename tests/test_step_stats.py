@@ -23,7 +23,14 @@ from nps_analysis.step.power import (
     power_two_sided,
 )
 from nps_analysis.step.profile import compare_profile, kleene_any, sample_profile, wilson_ci
-from nps_analysis.step.screening import cohens_d, eta_squared, holm, screen_factors
+from nps_analysis.step.screening import (
+    cohens_d,
+    eta_squared,
+    holm,
+    merge_small_groups,
+    screen_factors,
+    screening_disclosure,
+)
 from nps_analysis.step.simulate import simulate_step
 
 
@@ -204,6 +211,24 @@ def test_screening_table(extract):
     eth = table.set_index("factor").loc["child_ethnicity"]
     assert eth["effect_measure"] == "eta squared" and 0 <= eth["effect_size"] < 1
     assert table.set_index("factor")["in_published_model"].sum() == len(MODEL_COVARIATES)
+
+
+def test_small_ethnic_groups_are_merged_before_anova():
+    groups = np.array(["a"] * 50 + ["b"] * 20 + ["c"] * 3 + ["d"] * 2)
+    labels, sizes = np.unique(merge_small_groups(groups, 10), return_counts=True)
+    assert dict(zip(labels, sizes, strict=True)) == {"a": 50, "Other (merged)": 25}
+    big = np.array(["a"] * 50 + ["b"] * 20)
+    assert (merge_small_groups(big, 10) == big).all()
+
+
+def test_screening_disclosure_declares_every_float_column(extract):
+    table = screen_factors(extract)
+    keywords = screening_disclosure()
+    declared = set(keywords["counts"]) | set(keywords["derived"])
+    floats = {c for c in table.columns if pd.api.types.is_float_dtype(table[c])}
+    assert floats <= declared
+    assert set(keywords["derived"].values()) <= set(keywords["counts"])
+    assert table["n_min_group"].min() >= 1
 
 
 # ------------------------------------------------------------------------------------ diagnostics

@@ -81,28 +81,47 @@ def coefficient_plot(
     return fig
 
 
-def outcome_by_factor(
+def outcome_by_factor_table(
     df: pd.DataFrame, factors: Sequence[str] = KEY_FACTORS, outcome: str = OUTCOME
-) -> Figure:
-    """Mean TAYC-R (95% t-CI) for families with and without each factor (unadjusted)."""
-    rows = []
-    for f in factors:
-        sub = df.loc[:, [f, outcome]].dropna()
-        g = sub.groupby(sub[f].astype(bool))[outcome].agg(["mean", "std", "count"])
-        half = stats.t.ppf(0.975, np.maximum(g["count"] - 1, 1)) * g["std"] / np.sqrt(g["count"])
-        rows.append(g.assign(half=half, factor=f).reset_index(names="level"))
-    tab = pd.concat(rows, ignore_index=True)
+) -> pd.DataFrame:
+    """Mean TAYC-R with a 95% t-CI for families with and without each factor (unadjusted).
+
+    Columns `factor, level, n, mean, ci_low, ci_high` (level "with" / "without").
+    """
+    long = df.loc[:, [*factors, outcome]].melt(
+        id_vars=outcome, var_name="factor", value_name="flag"
+    )
+    long = long.dropna(subset=["flag", outcome])
+    long["level"] = np.where(long["flag"].astype(bool), "with", "without")
+    g = long.groupby(["factor", "level"], sort=False)[outcome].agg(["count", "mean", "std"])
+    n = g["count"].to_numpy()
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
+    out = g.reset_index().rename(columns={"count": "n"})
+    out = out.assign(ci_low=out["mean"] - half, ci_high=out["mean"] + half).drop(columns="std")
+    order = {f: i for i, f in enumerate(factors)}
+    return out.sort_values(
+        ["factor", "level"],
+        key=lambda c: c.map(order) if c.name == "factor" else c,
+        kind="mergesort",
+    ).reset_index(drop=True)
+
+
+def outcome_by_factor(table: pd.DataFrame) -> Figure:
+    """Plot `outcome_by_factor_table` (as released: suppressed cells are left out)."""
+    numeric = table.assign(
+        **{c: pd.to_numeric(table[c], errors="coerce") for c in ("mean", "ci_low", "ci_high")}
+    ).dropna(subset=["mean", "ci_low", "ci_high"])
+    factors = list(dict.fromkeys(table["factor"]))
+    x = pd.Series(np.arange(len(factors)), index=factors)
     fig, ax = new_figure(8, 4.5)
-    x = pd.Series(np.arange(len(factors)), index=list(factors))
-    for level, shift, colour, name in (
-        (False, -0.12, PALETTE[0], "Without"),
-        (True, 0.12, PALETTE[2], "With"),
-    ):
-        t = tab.loc[tab["level"] == level]
+    styles = (("without", -0.12, PALETTE[0], "Without"), ("with", 0.12, PALETTE[2], "With"))
+    for level, shift, colour, name in styles:
+        t = numeric.loc[numeric["level"] == level]
+        err = np.vstack([t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]])
         ax.errorbar(
             x[t["factor"]].to_numpy() + shift,
             t["mean"],
-            yerr=t["half"],
+            yerr=err,
             fmt="o",
             color=colour,
             capsize=3,
@@ -164,6 +183,7 @@ __all__ = [
     "coefficient_plot",
     "cooks_plot",
     "outcome_by_factor",
+    "outcome_by_factor_table",
     "qq_plot",
     "residuals_vs_fitted",
 ]

@@ -18,6 +18,18 @@ from nps_analysis.step import (
     OUTCOME,
 )
 
+SCREENING_TEST_COLUMNS: tuple[str, ...] = (
+    "difference",
+    "statistic",
+    "df",
+    "effect_size",
+    "p_value",
+    "p_holm",
+    "significant_raw",
+    "significant_holm",
+)
+"""Columns computed from every group: disclosure control ties them to `n_min_group`."""
+
 SCREENING_COLUMNS: tuple[str, ...] = (
     "factor",
     "kind",
@@ -25,6 +37,7 @@ SCREENING_COLUMNS: tuple[str, ...] = (
     "n",
     "n_with",
     "n_without",
+    "n_min_group",
     "mean_with",
     "mean_without",
     "difference",
@@ -70,7 +83,15 @@ def screen_binary(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> dict
     flag = sub[factor].astype(bool).to_numpy()
     y = sub[outcome].to_numpy(dtype=float)
     a, b = y[flag], y[~flag]
-    row = _row(factor, "binary", "Welch t-test", n=len(y), n_with=len(a), n_without=len(b))
+    row = _row(
+        factor,
+        "binary",
+        "Welch t-test",
+        n=len(y),
+        n_with=len(a),
+        n_without=len(b),
+        n_min_group=min(len(a), len(b)),
+    )
     if len(a) < 2 or len(b) < 2:
         return row
     res = stats.ttest_ind(a, b, equal_var=False)
@@ -91,7 +112,7 @@ def screen_continuous(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> 
     """Pearson correlation (= simple regression t-test); `difference` is the slope per unit."""
     sub = df.loc[:, [factor, outcome]].dropna().astype(float)
     x, y = sub[factor].to_numpy(), sub[outcome].to_numpy()
-    row = _row(factor, "continuous", "Pearson correlation", n=len(y))
+    row = _row(factor, "continuous", "Pearson correlation", n=len(y), n_min_group=len(y))
     if len(y) < 3 or np.ptp(x) == 0:
         return row
     res = stats.pearsonr(x, y)
@@ -108,13 +129,43 @@ def screen_continuous(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> 
     return row
 
 
-def screen_categorical(df: pd.DataFrame, factor: str, outcome: str = OUTCOME) -> dict[str, object]:
-    """One-way ANOVA of the outcome across the categories of `factor`; eta squared."""
+def merge_small_groups(
+    groups: np.ndarray, min_size: int, other: str = "Other (merged)"
+) -> np.ndarray:
+    """Merge categories with fewer than `min_size` members into one `other` category.
+
+    If the merged group is still too small, the smallest remaining category joins it (as long as
+    two categories would remain to compare).
+    """
+    labels, counts = np.unique(groups, return_counts=True)
+    small = counts < min_size
+    if not small.any():
+        return groups
+    if counts[small].sum() < min_size and (~small).sum() >= 2:
+        big = np.flatnonzero(~small)
+        small[big[np.argmin(counts[big])]] = True
+    return np.where(np.isin(groups, labels[small]), other, groups)
+
+
+def screen_categorical(
+    df: pd.DataFrame, factor: str, outcome: str = OUTCOME, min_group_size: int = 10
+) -> dict[str, object]:
+    """One-way ANOVA of the outcome across the categories of `factor`; eta squared.
+
+    Categories with fewer than `min_group_size` families are merged first (tiny groups add little
+    power and would make the result disclosive); `n_min_group` is the smallest group tested.
+    """
     sub = df.loc[:, [factor, outcome]].dropna()
-    groups = sub[factor].astype(str).to_numpy()
+    groups = merge_small_groups(sub[factor].astype(str).to_numpy(), min_group_size)
     y = sub[outcome].to_numpy(dtype=float)
-    labels = np.unique(groups)
-    row = _row(factor, "categorical", "One-way ANOVA", n=len(y))
+    labels, sizes = np.unique(groups, return_counts=True)
+    row = _row(
+        factor,
+        "categorical",
+        f"One-way ANOVA ({len(labels)} groups)",
+        n=len(y),
+        n_min_group=int(sizes.min()) if len(sizes) else 0,
+    )
     if len(labels) < 2 or len(y) <= len(labels):
         return row
     res = stats.f_oneway(*(y[groups == g] for g in labels))
@@ -133,6 +184,7 @@ def screen_factors(
     factors: Sequence[str] = CANDIDATE_FACTORS,
     outcome: str = OUTCOME,
     alpha: float = 0.05,
+    min_group_size: int = 10,
 ) -> pd.DataFrame:
     """Screen each factor (pairwise complete cases); Holm adjustment across all factors tested.
 
@@ -146,7 +198,7 @@ def screen_factors(
         elif f in CONTINUOUS_FACTORS:
             rows.append(screen_continuous(df, f, outcome))
         elif f in CATEGORICAL_FACTORS:
-            rows.append(screen_categorical(df, f, outcome))
+            rows.append(screen_categorical(df, f, outcome, min_group_size))
         else:
             raise ValueError(f"factor '{f}' is not a known STEP candidate factor")
     out = pd.DataFrame(rows, columns=list(SCREENING_COLUMNS))
@@ -159,9 +211,17 @@ def screen_factors(
     out["significant_raw"] = (out["p_value"] < alpha).astype("boolean").mask(~tested)
     out["significant_holm"] = (out["p_holm"] < alpha).astype("boolean").mask(~tested)
     out["in_published_model"] = out["factor"].isin(MODEL_COVARIATES)
-    for c in ("n", "n_with", "n_without"):
-        out[c] = out[c].astype("Int64")
+    out[["n", "n_min_group"]] = out[["n", "n_min_group"]].astype(int)
+    # float, not Int64: blank for non-binary factors (sdc's secondary suppression needs numpy NaN)
+    out[["n_with", "n_without"]] = out[["n_with", "n_without"]].astype(float)
     return out
+
+
+def screening_disclosure() -> dict[str, object]:
+    """`OutputWriter.table` keywords for the screening table (counts and what derives from them)."""
+    derived = {"mean_with": "n_with", "mean_without": "n_without"}
+    derived.update(dict.fromkeys(SCREENING_TEST_COLUMNS, "n_min_group"))
+    return {"counts": ["n", "n_with", "n_without", "n_min_group"], "derived": derived}
 
 
 def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -177,9 +237,12 @@ def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
 
 __all__ = [
     "SCREENING_COLUMNS",
+    "SCREENING_TEST_COLUMNS",
+    "screening_disclosure",
     "cohens_d",
     "eta_squared",
     "holm",
+    "merge_small_groups",
     "screen_binary",
     "screen_categorical",
     "screen_continuous",
