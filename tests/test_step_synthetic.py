@@ -66,3 +66,26 @@ def test_synthetic_profile_matches_published(extract):
         ~checked["within_ci"].astype(bool), ["characteristic", "pct", "published_pct"]
     ]
     assert len(extract) == 235
+
+
+@pytest.mark.slow
+def test_notebook_on_default_synthetic_extract(tmp_path: Path):
+    """The notebook with its default parameters (the DVC stage) reports parameter recovery."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    cmd = [
+        sys.executable, "-m", "papermill", "notebooks/step_tayc_regression.ipynb",
+        str(tmp_path / "executed.ipynb"), "-k", "python3", "-p", "output_dir", str(tmp_path / "out"),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    comparison = pd.read_csv(tmp_path / "out" / "tables" / "published_comparison.csv")
+    numeric = comparison.dropna(subset=["published_value"])
+    assert numeric["published_within_ci"].astype(bool).all()
+    assert comparison["comparison"].str.startswith("parameter recovery").all()
