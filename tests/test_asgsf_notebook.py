@@ -111,8 +111,11 @@ def test_papermill_ten_years_with_region(tmp_path: Path) -> None:
         packages[packages["region"] == "South West"].groupby("financial_year", observed=True).size()
     )
     assert totals.set_index("financial_year")["packages"].to_dict() == expected.to_dict()
-    shares = pd.read_csv(tables / "therapy_shares.csv")
-    assert shares["share_pct"].sum() == pytest.approx(100.0)
+    shares = pd.read_csv(tables / "therapy_shares.csv", dtype=str)
+    # disclosure control may suppress small cells ('c'); what is released must not exceed 100%
+    released = pd.to_numeric(shares["share_pct"], errors="coerce")
+    assert released.sum() <= 100.0 + 1e-9
+    assert set(shares.loc[released.isna(), "share_pct"]) <= {"c"}
     fc = pd.read_csv(tables / "forecast.csv").dropna(subset=["financial_year"])
     assert sorted(fc["financial_year"].unique()) == ["2025/26", "2026/27", "2027/28", "2028/29"]
     summary = pd.read_csv(tables / "growth_summary.csv")

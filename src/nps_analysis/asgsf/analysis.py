@@ -159,6 +159,7 @@ def _rounding_rows(summary: pd.DataFrame) -> pd.DataFrame:
                 {
                     "first_year": r.first_year,
                     "last_year": r.last_year,
+                    "packages_first": int(r.packages_first),
                     "measure": measure,
                     "value": v,
                     "printed_truncate_1dp": round_values(v, 1, Rounding.TRUNCATE),
@@ -178,12 +179,9 @@ def published_check(res: AsgsfResults) -> pd.DataFrame:
     cols = ["figure_id", "measure", "published", "reproduced", "reproduced_as_printed", "matches"]
     if res.area != "England" or not {REPORT_FIRST_YEAR, REPORT_LAST_YEAR} <= set(res.years):
         return pd.DataFrame(columns=cols)
-    from nps_analysis.paths import PUBLISHED_DIR
-
-    path = PUBLISHED_DIR / "asgsf_packages.csv"
-    if not path.is_file():
+    pub = _published_packages()
+    if pub is None:
         return pd.DataFrame(columns=cols)
-    pub = pd.read_csv(path)
     period = fy_span(REPORT_FIRST_YEAR, REPORT_LAST_YEAR)
     counts = res.counts.loc[period]
     by_therapy = counts.sum(axis=0)
@@ -215,28 +213,66 @@ def published_check(res: AsgsfResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def _model_dof(res: AsgsfResults) -> int | None:
-    dofs = [f.df_resid for f in res.fits.values() if f.fitted_ok]
-    return int(min(dofs)) if dofs else None
+def _published_packages() -> pd.DataFrame | None:
+    """The validated published ASGSF packages table (s4.2), or None if it is not available."""
+    try:
+        from nps_analysis.published import load_published
+
+        return load_published("asgsf_packages")
+    except (ImportError, FileNotFoundError):  # pragma: no cover - published tables not present
+        return None
+
+
+def _numeric(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """A released table with suppressed cells (e.g. 'c') turned into NaN, for charts."""
+    out = df.copy()
+    for c in cols:
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c], errors="coerce")
+    return out
+
+
+def _released_fits(res: AsgsfResults, released_trends: pd.DataFrame) -> dict[str, trends.TrendFit]:
+    """The fits whose growth rate survived disclosure control (others are shown as suppressed)."""
+    shown = _numeric(released_trends, ["annual_growth_pct"]).set_index("therapy_type")
+    fits: dict[str, trends.TrendFit] = {}
+    for name, fit in res.fits.items():
+        if fit.fitted_ok and name in shown.index and pd.isna(shown.loc[name, "annual_growth_pct"]):
+            fit = trends.TrendFit(
+                fit.series,
+                trends.MODEL_NONE,
+                fit.years,
+                fit.counts,
+                note="growth rate suppressed (disclosure control)",
+            )
+        fits[name] = fit
+    return fits
 
 
 def write_outputs(
     res: AsgsfResults, out: OutputWriter, *, check: pd.DataFrame | None = None
-) -> dict[str, Path]:
+) -> dict[str, Path | None]:
     """Write every table and figure of `res` through `out`, with disclosure-control metadata.
 
-    Returns the written paths keyed by output name (`tables/annual_totals.csv`, ...). The caller
-    writes the manifest (`out.write_manifest()`) once everything is written.
+    Figures are drawn from the tables *as released* (after disclosure control) and declare them as
+    their sources. Returns the written paths keyed by output name (`tables/annual_totals.csv`, ...;
+    None when an output was withheld). The caller writes the manifest (`out.write_manifest()`).
     """
-    paths: dict[str, Path] = {}
+    paths: dict[str, Path | None] = {}
 
-    def table(df: pd.DataFrame, name: str, **kw: object) -> None:
+    def table(df: pd.DataFrame, name: str, **kw: object) -> bool:
         paths[f"tables/{name}.csv"] = out.table(df, name, **kw)
+        return paths[f"tables/{name}.csv"] is not None
 
-    def figure(fig: Figure, name: str) -> None:
-        paths[f"figures/{name}.png"] = out.figure(fig, name)
+    def figure(fig: Figure, name: str, sources: list[str]) -> None:
+        paths[f"figures/{name}.png"] = out.figure(fig, name, source_tables=sources)
 
-    table(
+    def floats_from(df: pd.DataFrame, count: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
+        return {
+            c: count for c in df.columns if pd.api.types.is_float_dtype(df[c]) and c not in skip
+        }
+
+    ok_totals = table(
         res.annual_totals,
         "annual_totals",
         counts=["packages"],
@@ -248,39 +284,46 @@ def write_outputs(
         counts=["packages_first", "packages_last"],
         derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
     )
-    table(res.rounding, "growth_rounding")
+    table(
+        res.rounding,
+        "growth_rounding",
+        counts=["packages_first"],
+        derived=floats_from(res.rounding, "packages_first"),
+    )
     table(
         res.therapy_shares, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"}
     )
-    table(
+    ok_mix = table(
         res.shares_by_year,
         "therapy_shares_by_year",
         counts=["packages"],
         derived={"share_pct": "packages"},
     )
     table(res.comparable, "comparable_series", counts=["packages"])
-    dof = _model_dof(res)
-    model_derived = {c: "packages" for c in ("annual_growth_pct", "ci_low", "ci_high", "p_value")}
-    table(
-        res.therapy_trends,
-        "therapy_trends",
-        counts=["packages"],
-        derived=model_derived,
-        min_dof=dof,
+    # Trend models are fitted to annual counts, not to records: their disclosure risk is that of
+    # the counts they summarise, so they are declared as derived from the packages they model.
+    tt = res.therapy_trends
+    ok_trends = table(
+        tt, "therapy_trends", counts=["packages"], derived=floats_from(tt, "packages")
     )
-    table(res.forecast, "forecast", min_dof=dof)
-    age_count = next(c for c in res.age_profile.columns if c.startswith("packages_aged_"))
+    fc = res.forecast
+    ok_fc = table(
+        fc, "forecast", counts=["packages_modelled"], derived=floats_from(fc, "packages_modelled")
+    )
+    ages = res.age_profile
+    if not ages[
+        "packages_unknown_age"
+    ].any():  # all zero: nothing to report (and zeros are suppressed)
+        ages = ages.drop(columns=["packages_unknown_age"])
+    age_count = next(c for c in ages.columns if c.startswith("packages_aged_"))
     table(
-        res.age_profile,
+        ages,
         "age_12_plus",
-        counts=["packages_known_age", age_count],
-        derived={"share_pct": age_count, "ci_low": age_count, "ci_high": age_count},
+        counts=[c for c in ("packages_known_age", "packages_unknown_age", age_count) if c in ages],
+        derived=floats_from(ages, age_count),
     )
     if res.spend is not None:
-        derived = {
-            c: "packages_with_amount"
-            for c in ("total_gbp", "mean_cost_gbp", "median_cost_gbp", "at_or_above_limit_pct")
-        }
+        derived = floats_from(res.spend, "packages_with_amount")
         derived["match_funded_pct"] = "packages"
         table(
             res.spend,
@@ -288,21 +331,46 @@ def write_outputs(
             counts=["packages", "packages_with_amount"],
             derived=derived,
         )
+    ok_reg = False
     if res.regional_costs is not None:
-        table(
+        ok_reg = table(
             res.regional_costs,
             "regional_costs",
             counts=["packages"],
-            derived={"mean_cost_gbp": "packages", "ratio_to_national": "packages"},
+            derived=floats_from(res.regional_costs, "packages"),
         )
     if check is not None and not check.empty:
         table(check, "published_check", data_kind="published")
-    figure(plots.totals_by_year(res.annual_totals, res.area), "totals_by_year")
-    figure(plots.therapy_mix(res.shares_by_year, res.area), "therapy_mix")
-    figure(plots.therapy_trends(res.fits, res.counts, res.area), "therapy_trends")
-    figure(plots.forecast_fan(res.annual_totals, res.forecast, res.area), "forecast_fan")
-    if res.regional_costs is not None and not res.regional_costs.empty:
-        figure(plots.regional_cost_chart(res.regional_costs, res.area), "regional_costs")
+
+    if ok_totals:
+        totals = _numeric(out.released("annual_totals"), ["packages", "yoy_growth_pct"])
+        figure(plots.totals_by_year(totals, res.area), "totals_by_year", ["annual_totals"])
+    if ok_mix:
+        by_year = _numeric(out.released("therapy_shares_by_year"), ["packages", "share_pct"])
+        figure(plots.therapy_mix(by_year, res.area), "therapy_mix", ["therapy_shares_by_year"])
+        if ok_trends:
+            counts = by_year.pivot(
+                index="financial_year", columns="therapy_type", values="packages"
+            )
+            counts = counts.reindex(index=res.counts.index, columns=res.counts.columns)
+            fits = _released_fits(res, out.released("therapy_trends"))
+            figure(
+                plots.therapy_trends(fits, counts, res.area),
+                "therapy_trends",
+                ["therapy_shares_by_year", "therapy_trends"],
+            )
+    if ok_totals and ok_fc:
+        fc_rel = _numeric(
+            out.released("forecast"), [c for c in fc.columns if c.startswith("pi")] + ["forecast"]
+        )
+        figure(
+            plots.forecast_fan(totals, fc_rel, res.area),
+            "forecast_fan",
+            ["annual_totals", "forecast"],
+        )
+    if ok_reg and not res.regional_costs.empty:
+        reg = _numeric(out.released("regional_costs"), ["ratio_to_national"])
+        figure(plots.regional_cost_chart(reg, res.area), "regional_costs", ["regional_costs"])
     return paths
 
 

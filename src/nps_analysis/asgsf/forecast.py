@@ -70,6 +70,7 @@ def forecast_fit(
             "horizon": np.arange(1, horizon + 1),
             "model": fit.model,
             "forecast": fit.mean(starts),
+            "packages_modelled": int(np.sum(fit.counts)),
         }
     )
     for lv in sorted(levels, reverse=True):
@@ -91,7 +92,7 @@ def forecast_all(
     """Forecast table for every fitted series (series without a model are listed in `note`).
 
     Columns: `therapy_type, financial_year, model, forecast, pi95_low, pi95_high, pi80_*,
-    pi50_*, horizon, note`. Forecasts start after `last_year` (default: the latest modelled year of any series).
+    pi50_*, horizon, packages_modelled, note`. Forecasts start after `last_year` (default: the latest modelled year of any series).
     """
     if last_year is None:
         ends = [fy_start(f.years[-1]) for f in fits.values() if f.fitted_ok]
@@ -111,16 +112,28 @@ def forecast_all(
                 else f"no forecast: last modelled year {fit.years[-1]} is not {last_year}"
             )
             frames.append(
-                pd.DataFrame({"therapy_type": [fit.series], "model": [fit.model], "note": [why]})
+                pd.DataFrame(
+                    {
+                        "therapy_type": [fit.series],
+                        "model": [fit.model],
+                        "note": [why],
+                        "packages_modelled": [int(np.sum(fit.counts))],
+                    }
+                )
             )
     out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     if "note" not in out:
         out["note"] = ""
     out["note"] = out["note"].fillna("")
     cols = ["therapy_type", "financial_year", "model", "forecast"]
-    cols += [c for c in out.columns if c.startswith("pi")] + ["horizon", "note"]
+    cols += [c for c in out.columns if c.startswith("pi")] + [
+        "horizon",
+        "packages_modelled",
+        "note",
+    ]
     for c in cols:
         if c not in out:
             out[c] = np.nan
     out["horizon"] = out["horizon"].astype("Int64")
+    out["packages_modelled"] = out["packages_modelled"].astype(np.int64)
     return out[cols]

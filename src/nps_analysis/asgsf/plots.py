@@ -23,10 +23,11 @@ def totals_by_year(totals: pd.DataFrame, area: str) -> Figure:
     x = np.arange(len(totals))
     ax.bar(x, totals["packages"], color=PALETTE[0])
     for xi, (n, g) in enumerate(zip(totals["packages"], totals["yoy_growth_pct"], strict=True)):
+        count = f"{n:,.0f}" if np.isfinite(n) else "c"
         label = (
-            f"{n:,}"
+            count
             if not np.isfinite(g)
-            else f"{n:,}\n({'+' if g >= 0 else ''}{format_pct(g, 1, REPORT_ROUNDING)})"
+            else f"{count}\n({'+' if g >= 0 else ''}{format_pct(g, 1, REPORT_ROUNDING)})"
         )
         ax.annotate(
             label,
@@ -98,17 +99,17 @@ def therapy_trends(fits: dict[str, TrendFit], counts: pd.DataFrame, area: str) -
     fig, axes = _grid(len(names))
     all_years = [str(y) for y in counts.index]
     starts_all = np.array([fy_start(y) for y in all_years])
-    from nps_analysis.asgsf.mix import comparable_series
+    from nps_analysis.asgsf.categories import COMPARABLE_KEYS, COMPARABLE_LABEL, therapy_key
 
-    comp = comparable_series(counts)
+    # suppressed cells (NaN) make a derived total missing rather than understated
+    merged = [c for c in counts.columns if therapy_key(c) in COMPARABLE_KEYS]
+    derived = {
+        TOTAL_LABEL: counts.sum(axis=1, skipna=False),
+        COMPARABLE_LABEL: counts[merged].sum(axis=1, skipna=False),
+    }
     for ax, name in zip(axes, names, strict=True):
         fit = fits[name]
-        if name == TOTAL_LABEL:
-            observed = counts.sum(axis=1)
-        elif name in comp.columns:
-            observed = comp[name]
-        else:
-            observed = counts[name]
+        observed = derived[name] if name in derived else counts[name]
         ax.plot(starts_all, observed.to_numpy(), "o", color=PALETTE[0], ms=4, label="observed")
         if fit.fitted_ok:
             s = np.array([fy_start(y) for y in fit.years])

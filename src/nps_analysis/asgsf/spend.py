@@ -172,4 +172,5 @@ def regional_costs(df: pd.DataFrame) -> pd.DataFrame:
     reg = reg.merge(nat.reset_index(), on="therapy_type", how="left")
     reg["ratio_to_national"] = reg["mean_cost_gbp"] / reg["national_mean_cost_gbp"]
     reg["therapy_type"] = reg["therapy_type"].astype(str)
+    reg["region"] = reg["region"].astype(str)
     return reg

@@ -2,8 +2,9 @@
 
 Each series is fitted by a Poisson GLM, `log E[packages] = a + b * year`. Overdispersion is checked
 with the Pearson chi-squared statistic over its residual degrees of freedom; above the threshold the
-model switches to a negative binomial (NB2, dispersion by maximum likelihood), falling back to a
-quasi-Poisson (Poisson with Pearson-scaled standard errors) if the NB fit does not converge.
+model switches to a negative binomial GLM (NB2, Var = mu + alpha mu^2, alpha by the Pearson moment
+estimator), falling back to quasi-Poisson (Poisson with Pearson-scaled standard errors) if no NB
+dispersion can be found.
 The annual growth rate is `exp(b) - 1` with a Wald 95% CI. Models are fitted on aggregated
 counts (one row per year), so their cost does not depend on the number of packages.
 """
@@ -99,7 +100,6 @@ def fit_count_trend(
     or packages in one year only).
     """
     import statsmodels.api as sm
-    from statsmodels.discrete.discrete_model import NegativeBinomial
 
     y = np.asarray(counts, dtype=float)
     years = list(years)
@@ -147,31 +147,11 @@ def fit_count_trend(
         )
         return fit
 
-    # Overdispersed: negative binomial (NB2) by maximum likelihood, started from the Poisson fit.
-    mu = np.asarray(pois.fittedvalues)
-    alpha0 = max((dispersion - 1.0) / float(mu.mean()), 1e-6)
-    nb_ok = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb = NegativeBinomial(y, X, loglike_method="nb2").fit(
-                start_params=np.r_[pois.params, alpha0], method="bfgs", maxiter=2000, disp=0
-            )
-        params = np.asarray(nb.params)
-        cov = np.asarray(nb.cov_params())
-        nb_ok = (
-            bool(nb.mle_retvals.get("converged", False))
-            and np.all(np.isfinite(params))
-            and np.all(np.isfinite(np.diag(cov)))
-            and np.all(np.diag(cov) > 0)
-            and params[-1] > 0
-        )
-    except (np.linalg.LinAlgError, ValueError):  # pragma: no cover - numerical failure
-        nb_ok = False
-    if nb_ok:
+    # Overdispersed: negative binomial (NB2) with alpha by the Pearson moment estimator.
+    alpha, nb = _nb_moment_fit(y, X, df_resid)
+    if nb is not None:
         fit.model = MODEL_NB
-        fit.params, fit.cov, fit.alpha = params[:2], cov[:2, :2], float(params[-1])
-        fit.df_resid = df_resid - 1
+        fit.params, fit.cov, fit.alpha = np.asarray(nb.params), np.asarray(nb.cov_params()), alpha
         fit.note = (
             f"overdispersed (Pearson chi2/df = {dispersion:.2f} > {dispersion_threshold}): "
             f"negative binomial, alpha = {fit.alpha:.3g}"
@@ -181,11 +161,46 @@ def fit_count_trend(
     fit.scale = dispersion
     fit.cov = np.asarray(pois.cov_params()) * dispersion
     fit.note = (
-        f"overdispersed (Pearson chi2/df = {dispersion:.2f}) but the negative binomial fit did not "
-        "converge (dispersion estimate at zero: the extra variation is not of NB form), so "
-        "quasi-Poisson (Poisson SEs scaled by chi2/df)"
+        f"overdispersed (Pearson chi2/df = {dispersion:.2f}); the negative binomial could not be "
+        "fitted, so quasi-Poisson (Poisson SEs scaled by chi2/df)"
     )
     return fit
+
+
+def _nb_moment_fit(y: np.ndarray, X: np.ndarray, df_resid: int):
+    """NB2 GLM with alpha chosen so that the NB fit's Pearson chi2 / df equals 1.
+
+    The moment estimator (Breslow 1984) rather than maximum likelihood: with 5-10 annual points the
+    ML estimate of alpha is biased towards zero and leaves the NB fit overdispersed. Returns
+    `(alpha, results)`, or `(nan, None)` if no such alpha is found.
+    """
+    import statsmodels.api as sm
+    from scipy.optimize import brentq
+
+    if df_resid < 1:
+        return float("nan"), None
+
+    def fit(log_alpha: float):
+        fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sm.GLM(y, X, family=fam).fit()
+
+    def excess(log_alpha: float) -> float:
+        return float(fit(log_alpha).pearson_chi2 / df_resid - 1.0)
+
+    lo, hi = np.log(1e-9), np.log(1e3)
+    try:
+        if excess(lo) <= 0 or excess(hi) >= 0:
+            return float("nan"), None
+        root = brentq(excess, lo, hi, xtol=1e-6)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):  # pragma: no cover
+        return float("nan"), None
+    res = fit(root)
+    cov = np.asarray(res.cov_params())
+    if not (np.all(np.isfinite(res.params)) and np.all(np.diag(cov) > 0)):
+        return float("nan"), None  # pragma: no cover
+    return float(np.exp(root)), res
 
 
 def model_years(label: str, years: list[str], *, exclude_partial: bool = True) -> list[str]:
@@ -227,12 +242,19 @@ def fit_all(
     for col in counts.columns:
         yrs = model_years(col, years, exclude_partial=exclude_partial)
         series[str(col)] = (yrs, counts.loc[yrs, col].to_numpy())
-    return {
+    fits = {
         name: fit_count_trend(
             name, yrs, y, dispersion_threshold=dispersion_threshold, min_years=min_years
         )
         for name, (yrs, y) in series.items()
     }
+    for fit in fits.values():
+        if not fit.fitted_ok and len(fit.years) < len(years):
+            fit.note += (
+                " (the category existed for the whole of only "
+                f"{len(fit.years)} of the {len(years)} years: see the November 2018 change)"
+            )
+    return fits
 
 
 def trends_table(fits: dict[str, TrendFit]) -> pd.DataFrame:
@@ -272,6 +294,7 @@ def trends_table(fits: dict[str, TrendFit]) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     for col in ("faster_than_total", "clearly_faster_than_total"):
         out[col] = out[col].astype("boolean")
+    out["df_resid"] = out["df_resid"].astype("Int64")
     return out
 
 
