@@ -1,0 +1,293 @@
+"""Run the whole workforce, skills and gaps analysis and write its outputs (the notebook's engine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from nps_analysis.outputs import DataKind, OutputWriter
+from nps_analysis.workforce.check import published_check
+from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
+from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_reporting, skills_gaps
+from nps_analysis.workforce.opportunity import (
+    InHouseAssumptions,
+    inhouse_opportunity,
+    latest_year,
+    load_skill_therapy_map,
+    priorities,
+)
+from nps_analysis.workforce.profile import fte_by_role, fte_by_unit_role, fte_per_cases
+from nps_analysis.workforce.skills import (
+    COVERAGE_COLUMNS,
+    HIDDEN_COUNTS,
+    coverage_by,
+    raa_skill_status,
+    skills_coverage,
+    skills_stated,
+)
+
+ORG_REASON = (
+    "counts of RAAs (organisations), not of staff or families; the report publishes RAA counts "
+    "of this kind (s5.2)"
+)
+
+
+@dataclass
+class WorkforceResults:
+    """Every table of the analysis, before disclosure control."""
+
+    area: str
+    region: str | None
+    unit: str
+    fte_by_role: pd.DataFrame
+    fte_by_unit_role: pd.DataFrame
+    fte_per_cases: pd.DataFrame | None
+    coverage: pd.DataFrame
+    coverage_by_unit: pd.DataFrame
+    stated: pd.DataFrame
+    raa_status: pd.DataFrame
+    gaps: pd.DataFrame
+    gaps_by_region: pd.DataFrame
+    counts: dict[str, int]
+    mapping: pd.DataFrame
+    opportunity: pd.DataFrame | None
+    demand_year: str | None
+    assumptions: InHouseAssumptions
+    check: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run_analysis(
+    workforce: pd.DataFrame,
+    gaps: pd.DataFrame,
+    packages: pd.DataFrame | None = None,
+    cases: pd.DataFrame | None = None,
+    *,
+    region: str | None = None,
+    mapping: pd.DataFrame | None = None,
+    demand_year: str | None = None,
+    assumptions: InHouseAssumptions | None = None,
+) -> WorkforceResults:
+    """All tables for England (region=None) or one pan-region; see docs/workforce-methodology.md."""
+    from nps_analysis.regions import pan_regions_raas, region_names
+
+    check_region(region)
+    a = assumptions or InHouseAssumptions()
+    mapping = load_skill_therapy_map() if mapping is None else mapping
+    area, unit = area_name(region), unit_column(region)
+    wf = in_area(workforce, region)
+    gp = in_area(gaps, region)
+    if wf.empty:
+        raise ValueError(f"no staff records for {area}")
+    raas = pan_regions_raas()
+    raas = raas if region is None else raas.loc[raas["region"] == region]
+    notes: list[str] = []
+    counts = {
+        "raas_in_workforce": int(wf["raa"].astype(str).nunique()),
+        "raas_in_gaps_file": gap_reporting(gp)["raas_in_file"],
+        "raas_indicating_gaps": gap_reporting(gp)["raas_indicating_gaps"],
+    }
+    cs = in_area(cases, region) if cases is not None else None
+    per_cases = fte_per_cases(wf, cs, unit, area) if cs is not None and not cs.empty else None
+    if per_cases is None:
+        notes.append("No open-case data: FTE per 100 open support cases not computed.")
+    else:
+        latest = cs["period_end"].max()
+        notes.append(
+            f"Open cases are those of the latest period in the case file (ending {latest:%d %b %Y}); "
+            "the workforce snapshot has no date."
+        )
+    coverage = skills_coverage(wf)
+    regions = region_names() if region is None else [region]
+    opp, year = None, None
+    if packages is not None and not packages.empty:
+        pk = in_area(packages, region)
+        year = demand_year or latest_year(packages)
+        opp = inhouse_opportunity(wf, pk, mapping, regions=regions, year=year, assumptions=a)
+        notes.append(
+            f"In-house demand is ASGSF packages funded in {year}; demand per skill is not additive "
+            "(a category mapped to several skills counts under each)."
+        )
+    else:
+        notes.append("No ASGSF package data: in-house opportunity not computed.")
+    resp = int(coverage["raas_responding"].max()) if len(coverage) else 0
+    notes.append(
+        f"Skills shares are of the FTE whose training was recorded: {resp} of "
+        f"{counts['raas_in_workforce']} RAAs in {area} gave staff-level training data."
+    )
+    res = WorkforceResults(
+        area=area,
+        region=region,
+        unit=unit,
+        fte_by_role=fte_by_role(wf, area),
+        fte_by_unit_role=fte_by_unit_role(wf, unit),
+        fte_per_cases=per_cases,
+        coverage=coverage,
+        coverage_by_unit=coverage_by(wf, [unit]),
+        stated=skills_stated(gp),
+        raa_status=raa_skill_status(wf, gp, raas),
+        gaps=skills_gaps(gp),
+        gaps_by_region=skills_gaps(gp, ["region"]),
+        counts=counts,
+        mapping=mapping,
+        opportunity=opp,
+        demand_year=year,
+        assumptions=a,
+        notes=notes,
+    )
+    if region is None:
+        res.check = published_check(res.fte_by_role, res.coverage, res.gaps, res.stated, counts)
+    return res
+
+
+def _release_with_hidden_counts(
+    out: OutputWriter,
+    df: pd.DataFrame,
+    name: str,
+    *,
+    columns: list[str],
+    hidden: list[str],
+    derived: dict[str, str],
+    dims: list[str],
+) -> Path | None:
+    """Check `hidden` count columns with the project's disclosure rules, then release `columns`.
+
+    For contract tables whose columns are fixed (no staff-count column): the FTE sums are
+    suppressed when fewer than the threshold of staff records lie behind them; the staff counts
+    themselves are not released.
+    """
+    from nps_analysis import sdc
+
+    if not DataKind(out.data_kind).is_record_level:
+        return out.table(df[columns], name)
+    protected = sdc.protect_counts(df, hidden, derived, dims, out.sdc_config)
+    return out.table(
+        protected.table[columns],
+        name,
+        safe_reason=f"staff-record counts behind the FTE checked (not released): {protected.reason}",
+    )
+
+
+def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | None]:
+    """Write every table (with its disclosure-control declaration) and figure; return their paths."""
+    from nps_analysis.workforce import plots
+
+    paths: dict[str, Path | None] = {}
+
+    def table(df: pd.DataFrame, name: str, **kw: object) -> bool:
+        paths[f"tables/{name}.csv"] = out.table(df, name, **kw)  # type: ignore[arg-type]
+        return paths[f"tables/{name}.csv"] is not None
+
+    def figure(fig: object, name: str, sources: list[str]) -> None:
+        paths[f"figures/{name}.png"] = out.figure(fig, name, source_tables=sources)  # type: ignore[arg-type]
+
+    # 1. Profile: FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
+    staff_derived = {"fte": "staff", "share_pct": "staff"}
+    table(res.fte_by_role, "fte_by_role", counts=["staff"], derived=staff_derived)
+    table(res.fte_by_unit_role, "fte_by_area_role", counts=["staff"], derived=staff_derived)
+    if res.fte_per_cases is not None:
+        table(
+            res.fte_per_cases,
+            "fte_per_cases",
+            counts=["staff", "open_cases"],
+            derived={"fte": "staff", "fte_per_100_cases": "staff"},
+        )
+    # 2. Coverage: contract columns only; the staff counts behind the FTE are checked, not shown.
+    paths["tables/skills_coverage.csv"] = _release_with_hidden_counts(
+        out,
+        res.coverage,
+        "skills_coverage",
+        columns=COVERAGE_COLUMNS,
+        hidden=HIDDEN_COUNTS,
+        derived={
+            "trained_fte": "trained_staff",
+            "share_pct": "trained_staff",
+            "base_fte": "base_staff",
+        },
+        dims=["skill"],
+    )
+    cov_unit = res.coverage_by_unit[
+        [res.unit, "skill", "trained_staff", "trained_fte", "base_staff", "base_fte", "share_pct"]
+    ]
+    table(
+        cov_unit,
+        "skills_coverage_by_area",
+        counts=["trained_staff", "base_staff"],
+        derived={
+            "trained_fte": "trained_staff",
+            "share_pct": "trained_staff",
+            "base_fte": "base_staff",
+        },
+    )
+    table(res.stated, "skills_stated", safe_reason=ORG_REASON)
+    table(
+        res.raa_status,
+        "skills_by_raa",
+        safe_reason="RAA-level presence of trained staff and named gaps (organisations; no staff counts or FTE)",
+    )
+    # 3. Gaps: RAAs are organisations; counts of them are released as the report does.
+    table(res.gaps[GAPS_COLUMNS], "skills_gaps", safe_reason=ORG_REASON)
+    table(res.gaps_by_region, "skills_gaps_by_region", safe_reason=ORG_REASON)
+    # 4. In-house opportunity.
+    table(res.mapping, "skill_therapy_map", safe_reason="assumption table (mapping), no data")
+    if res.opportunity is not None:
+        table(
+            res.opportunity,
+            "inhouse_opportunity",
+            counts=["trained_staff", "packages_all", "packages"],
+            derived={
+                "trained_fte": "trained_staff",
+                "packages_per_trained_fte": "trained_staff",
+                "capacity_packages": "trained_staff",
+                "coverage_pct": "trained_staff",
+                "indicative_inhouse_gbp": "trained_staff",
+                "spend_all_gbp": "packages_all",
+                "spend_gbp": "packages",
+                "cost_per_package_gbp": "packages",
+            },
+        )
+        ranked = priorities(
+            out.released("inhouse_opportunity"), out.released("skills_gaps_by_region")
+        )
+        table(
+            ranked,
+            "inhouse_priorities",
+            safe_reason="built only from the released tables inhouse_opportunity and skills_gaps_by_region",
+        )
+    if res.check is not None:
+        check = published_check(
+            out.released("fte_by_role"),
+            out.released("skills_coverage"),
+            out.released("skills_gaps"),
+            out.released("skills_stated"),
+            res.counts,
+        )
+        table(
+            check,
+            "published_check",
+            safe_reason="built only from released tables and published figures",
+        )
+    # 5. Figures, drawn from released tables.
+    figure(
+        plots.role_mix(out.released("fte_by_role"), out.released("fte_by_area_role"), res.unit),
+        "role_mix",
+        ["fte_by_role", "fte_by_area_role"],
+    )
+    figure(
+        plots.skills_coverage(out.released("skills_coverage"), show_published=res.region is None),
+        "skills_coverage",
+        ["skills_coverage"],
+    )
+    figure(plots.skills_heatmap(out.released("skills_by_raa")), "skills_heatmap", ["skills_by_raa"])
+    figure(
+        plots.gaps_with_ci(out.released("skills_gaps"), res.area), "skills_gaps", ["skills_gaps"]
+    )
+    if res.opportunity is not None:
+        figure(
+            plots.demand_vs_capacity(out.released("inhouse_opportunity"), res.demand_year or ""),
+            "demand_capacity",
+            ["inhouse_opportunity"],
+        )
+    return paths

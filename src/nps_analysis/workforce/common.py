@@ -1,0 +1,103 @@
+"""Shared helpers for the workforce analysis: skills list, area filter, Wilson intervals."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+ENGLAND = "England"
+
+
+@lru_cache(maxsize=1)
+def skills() -> tuple[str, ...]:
+    """Skill codes in the order of the published skills reference list (s5.2)."""
+    from nps_analysis.published import load_reference
+
+    return tuple(load_reference("skills")["skill"])
+
+
+def flag(skill: str) -> str:
+    """Workforce column holding the training flag of `skill` (e.g. ``trained_ddp``)."""
+    return f"trained_{skill.lower()}"
+
+
+def present_skills(workforce: pd.DataFrame) -> list[str]:
+    """Skills of the reference list whose training flag is a column of `workforce`."""
+    return [s for s in skills() if flag(s) in workforce.columns]
+
+
+def role_order(roles: pd.Series) -> list[str]:
+    """Roles in reference order (s5.1) with any other roles after them, alphabetically."""
+    from nps_analysis.published import load_reference
+
+    ref = list(load_reference("staff_roles")["role"])
+    seen = [str(r) for r in pd.unique(roles.dropna())]
+    return [r for r in ref if r in seen] + sorted(r for r in seen if r not in ref)
+
+
+def check_region(region: str | None) -> None:
+    """Raise ValueError (listing the names) when `region` is not a pan-region."""
+    if region is None:
+        return
+    from nps_analysis.regions import region_names
+
+    if region not in region_names():
+        raise ValueError(f"Unknown pan-region {region!r}; known: {', '.join(region_names())}")
+
+
+def in_area(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """Rows of `df` in `region` (all rows when None), with unused categories dropped."""
+    if region is None:
+        return df
+    out = df.loc[df["region"].astype(str) == region].copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].cat.remove_unused_categories()
+    return out
+
+
+def area_name(region: str | None) -> str:
+    """Display name of the area analysed."""
+    return ENGLAND if region is None else region
+
+
+def unit_column(region: str | None) -> str:
+    """Breakdown inside the area: pan-regions for England, RAAs for a pan-region."""
+    return "region" if region is None else "raa"
+
+
+def wilson_ci(
+    successes: pd.Series | np.ndarray, trials: pd.Series | np.ndarray, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (statsmodels `proportion_confint`, method="wilson") in percent.
+
+    Vectorised; NaN where there are no trials.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    ok = n > 0
+    low = np.full(k.shape, np.nan)
+    high = np.full(k.shape, np.nan)
+    if ok.any():
+        lo, hi = proportion_confint(k[ok], n[ok], alpha=alpha, method="wilson")
+        low[ok] = np.asarray(lo) * 100
+        high[ok] = np.asarray(hi) * 100
+    return low, high
+
+
+def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """100 x numerator / denominator, NaN where the denominator is 0 or missing."""
+    den = pd.to_numeric(denominator, errors="coerce").astype(float)
+    num = pd.to_numeric(numerator, errors="coerce").astype(float)
+    return (100 * num / den.where(den > 0)).astype(float)
+
+
+def round_half_up(values: pd.Series | np.ndarray | float, digits: int = 0) -> np.ndarray:
+    """Round halves away from zero (as the report prints percentages), not to even."""
+    x = np.asarray(values, dtype=float)
+    scale = 10.0**digits
+    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
