@@ -106,6 +106,16 @@ def run_analysis(
         pk = in_area(packages, region)
         year = demand_year or latest_year(packages)
         opp = inhouse_opportunity(wf, pk, mapping, regions=regions, year=year, assumptions=a)
+        if region is None:  # England rows: every staff record and package of the area
+            total = inhouse_opportunity(
+                wf.assign(region=area),
+                pk.assign(region=area),
+                mapping,
+                regions=[area],
+                year=year,
+                assumptions=a,
+            )
+            opp = pd.concat([opp, total], ignore_index=True)
         notes.append(
             f"In-house demand is ASGSF packages funded in {year}; demand per skill is not additive "
             "(a category mapped to several skills counts under each)."
@@ -163,11 +173,17 @@ def _release_with_hidden_counts(
     if not DataKind(out.data_kind).is_record_level:
         return out.table(df[columns], name)
     protected = sdc.protect_counts(df, hidden, derived, dims, out.sdc_config)
-    return out.table(
+    path = out.table(
         protected.table[columns],
         name,
         safe_reason=f"staff-record counts behind the FTE checked (not released): {protected.reason}",
     )
+    if protected.primary or protected.secondary or protected.rounded:
+        status = "rounded" if protected.rounded else "suppressed"
+        for record in out.records:  # the manifest says what was done, as for declared counts
+            if record.output == f"tables/{name}.csv":
+                record.status = status
+    return path
 
 
 def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | None]:

@@ -206,7 +206,7 @@ def inhouse_opportunity(
 
 
 def priorities(opportunity: pd.DataFrame, gaps_by_region: pd.DataFrame) -> pd.DataFrame:
-    """Rank region x skill by demand per trained FTE and by share of RAAs naming a gap.
+    """Rank pan-region x skill by demand per trained FTE and by share of RAAs naming a gap.
 
     Works on released tables: suppressed cells ('c') are left unranked. Rank 1 = highest demand
     per trained FTE / highest gap share (ties share the lower rank). Columns: region, skill,
@@ -214,6 +214,7 @@ def priorities(opportunity: pd.DataFrame, gaps_by_region: pd.DataFrame) -> pd.Da
     rank_gap.
     """
     o = opportunity[["region", "skill", "packages_per_trained_fte"]].copy()
+    o = o.loc[o["region"].isin(set(gaps_by_region["region"]))]  # pan-regions only, no area total
     o["packages_per_trained_fte"] = pd.to_numeric(o["packages_per_trained_fte"], errors="coerce")
     g = gaps_by_region[["region", "skill", "pct", "raas_with_gap", "raas_responding"]].rename(
         columns={"pct": "gap_pct"}

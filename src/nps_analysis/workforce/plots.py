@@ -49,12 +49,31 @@ def role_mix(by_role: pd.DataFrame, by_unit_role: pd.DataFrame, unit: str) -> Fi
             y, wide[role], left=left, color=PALETTE[i % len(PALETTE)], label=role, edgecolor="white"
         )
         left += wide[role].to_numpy()
+    rest = np.where(
+        data.groupby(unit, sort=False)["share"].apply(lambda v: v.isna().any()).reindex(units),
+        100 - left,
+        0,
+    )
+    if rest.any():
+        ax.barh(
+            y,
+            rest,
+            left=left,
+            color="#EFEFEF",
+            hatch="//",
+            edgecolor="#BBBBBB",
+            label="suppressed (c)",
+        )
     ax.set_yticks(y, [f"{u} (all)" if u == area else u for u in units], fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Share of FTE (%)")
     ax.set_title(f"Adoption support staff by role (share of FTE) - {area}")
     ax.legend(
-        loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(roles), fontsize=8, frameon=False
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        ncol=len(roles) + 1,
+        fontsize=8,
+        frameon=False,
     )
     _suppressed_note(ax, suppressed)
     return fig
