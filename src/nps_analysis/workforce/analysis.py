@@ -302,7 +302,11 @@ def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | 
     )
     if res.opportunity is not None:
         figure(
-            plots.demand_vs_capacity(out.released("inhouse_opportunity"), res.demand_year or ""),
+            plots.demand_vs_capacity(
+                out.released("inhouse_opportunity"),
+                res.demand_year or "",
+                res.assumptions.packages_per_fte,
+            ),
             "demand_capacity",
             ["inhouse_opportunity"],
         )

@@ -192,19 +192,38 @@ def gaps_with_ci(gaps: pd.DataFrame, area: str) -> Figure:
     return fig
 
 
-def demand_vs_capacity(opp: pd.DataFrame, year: str) -> Figure:
-    """Per region and skill: mapped ASGSF packages (responding RAAs) against trained FTE."""
+def demand_vs_capacity(opp: pd.DataFrame, year: str, packages_per_fte: float) -> Figure:
+    """Per pan-region and skill: mapped ASGSF packages (responding RAAs) against trained FTE.
+
+    Dashed lines: each skill's England ratio (national runs); dotted grey: where the assumed
+    in-house capacity (trained FTE x packages_per_fte) would equal demand.
+    """
+    from nps_analysis.regions import region_names
+
+    regional = opp["region"].isin(region_names())
     fte, pk = _num(opp["trained_fte"]), _num(opp["packages"])
     ok = fte.notna() & pk.notna()
     fig, ax = new_figure(9, 5.5)
+    xmax = float(fte[ok & regional].max()) if (ok & regional).any() else 1.0
+    xs = np.array([0.0, xmax * 1.1])
     for i, skill in enumerate(dict.fromkeys(opp["skill"])):
-        m = ok & (opp["skill"] == skill)
-        ax.scatter(fte[m], pk[m], color=PALETTE[i % len(PALETTE)], label=skill, s=40)
+        colour = PALETTE[i % len(PALETTE)]
+        m = ok & regional & (opp["skill"] == skill)
+        ax.scatter(fte[m], pk[m], color=colour, label=skill, s=40)
         for f, k, r in zip(fte[m], pk[m], opp.loc[m, "region"], strict=True):
             ax.annotate(r, (f, k), fontsize=6, xytext=(3, 2), textcoords="offset points")
+        eng = ok & ~regional & (opp["skill"] == skill)
+        if eng.any() and float(fte[eng].iloc[0]) > 0:
+            ratio = float(pk[eng].iloc[0]) / float(fte[eng].iloc[0])
+            ax.plot(xs, ratio * xs, ls="--", lw=0.8, color=colour, alpha=0.6)
+    ax.plot(xs, packages_per_fte * xs, ls=":", color="#777777", label="assumed in-house capacity")
+    if (~regional).any():
+        ax.plot([], [], ls="--", color="#999999", label="England ratio (per skill)")
     ax.set_xlabel("FTE trained in the skill (RAAs giving training data)")
     ax.set_ylabel(f"ASGSF packages in mapped categories, {year}")
-    ax.set_title("In-house opportunity: demand vs trained capacity, by region and skill")
+    ax.set_title("In-house opportunity: demand vs trained capacity, by pan-region and skill")
     ax.legend(fontsize=8, frameon=False)
-    _suppressed_note(ax, int((~ok).sum()))
+    ax.set_xlim(0, xs[-1])
+    ax.set_ylim(bottom=0)
+    _suppressed_note(ax, int((~ok & regional).sum()))
     return fig
