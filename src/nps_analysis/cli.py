@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from nps_analysis.paths import PROJECT_ROOT, SYNTHETIC_DIR, resolve
+from nps_analysis.paths import PROJECT_ROOT, SYNTHETIC_DIR, display_path, resolve
 
 app = typer.Typer(
     help="nps-analysis: the National Picture of Adoption Support Commissioning as reproducible code.",
@@ -67,7 +67,7 @@ def validate(
     problems = validate_paths([resolve(p) for p in paths], dataset=dataset)
     if problems:
         for problem in problems:
-            console.print(f"[red]✗[/red] {problem.describe(show_value=True)}", highlight=False)
+            console.print("✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False)
         console.print(f"[bold red]{len(problems)} problem(s) found; nothing was written.[/bold red]")
         raise typer.Exit(1)
     console.print(f"[green]✓ {len(paths)} file(s) valid.[/green]")
@@ -119,7 +119,7 @@ def process(
         written = build_processed(resolve(in_dir), resolve(out_dir))
     except InputDataError as exc:
         for problem in exc.problems:
-            console.print(f"[red]✗[/red] {problem.describe(show_value=True)}", highlight=False)
+            console.print("✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False)
         raise typer.Exit(1) from exc
     for path in written:
         console.print(f"  wrote {path.name}")
@@ -180,9 +180,10 @@ def render(
 def index(
     reports_dir: Annotated[Path, typer.Option(help="Folder of HTML reports.")] = Path("outputs/reports"),
 ) -> None:
-    """Write outputs/reports/index.html linking every report, with run metadata."""
-    from nps_analysis.reports import build_index
+    """Write the output-checking log and outputs/reports/index.html linking every report."""
+    from nps_analysis.reports import build_disclosure_log, build_index
 
+    console.print(f"  wrote {display_path(build_disclosure_log())}")
     console.print(f"  wrote {build_index(reports_dir).name}")
 
 

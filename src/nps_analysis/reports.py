@@ -66,6 +66,44 @@ def _dvc_lock_hashes(lock_path: Path) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
+def build_disclosure_log(outputs_dir: str | Path = "outputs") -> Path:
+    """Collate every analysis' manifest into `outputs/disclosure/summary.csv` and a readable
+    `report.html`: each output, its checks' status (published / safe / suppressed / rounded /
+    withheld / unchecked) and the reason — what an output checker needs to sign off."""
+    import pandas as pd
+
+    from nps_analysis.outputs import to_csv_text
+
+    outputs_dir = resolve(outputs_dir)
+    frames = []
+    for manifest in sorted(outputs_dir.glob("**/manifest.csv")):
+        frame = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+        frame.insert(0, "analysis", manifest.parent.relative_to(outputs_dir).as_posix())
+        frames.append(frame)
+    columns = ["analysis", "output", "kind", "data_kind", "rows", "status", "note"]
+    log = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    log = log.sort_values(["analysis", "output"], kind="mergesort").reset_index(drop=True)
+    folder = outputs_dir / "disclosure"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.csv").write_text(to_csv_text(log), encoding="utf-8")
+    counts = log.groupby(["data_kind", "status"]).size().rename("outputs").reset_index()
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Output-checking log</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;font-size:.85em}}
+td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>
+<h1>Output-checking log (statistical disclosure control)</h1>
+<p>Every table and figure the pipeline wrote, with the checks applied. Published and public figures
+pass through unchanged; outputs from record-level data are checked against the thresholds in
+<code>params.yaml</code> (<code>sdc:</code>). Suppressed cells show <code>c</code>.</p>
+<h2>Summary</h2>{counts.to_html(index=False, border=0)}
+<h2>Every output</h2>{log.to_html(index=False, border=0)}
+</body></html>
+"""
+    path = folder / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 def build_index(reports_dir: str | Path = "outputs/reports", *, data_kind: str = "synthetic") -> Path:
     """Write `outputs/reports/index.html` linking every report, with run metadata and a data banner."""
     import yaml
@@ -102,6 +140,8 @@ table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;pa
 <ul>
 {items}
 </ul>
+<p>Output-checking log (disclosure control): <a href="../disclosure/report.html">report</a>,
+<a href="../disclosure/summary.csv">summary.csv</a>.</p>
 <h2>Run metadata</h2>
 <p>nps-analysis version {html.escape(__version__)}; parameters from <code>params.yaml</code>:</p>
 <pre>{html.escape(yaml.safe_dump(params, sort_keys=True))}</pre>
@@ -116,4 +156,4 @@ table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;pa
     return path
 
 
-__all__ = ["build_index", "display_path", "render_notebook", "strip_volatile_metadata"]
+__all__ = ["build_disclosure_log", "build_index", "display_path", "render_notebook", "strip_volatile_metadata"]
