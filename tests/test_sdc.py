@@ -177,3 +177,29 @@ def test_rounding_mode_rounds_instead_of_suppressing(tmp_path):
     out.table(df, "rounded", counts=["n"])
     assert (tmp_path / "tables" / "rounded.csv").read_text() == "g,n\na,5\nb,25\n"
     assert out.manifest().loc[0, "status"] == "rounded"
+
+
+def test_hidden_counts_are_checked_then_dropped(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    df = pd.DataFrame({"skill": ["DDP", "NVR", "TLSW"], "trained_fte": [20.5, 3.2, 12.0], "staff": [25, 4, 15]})
+    out.table(df, "coverage", hidden_counts=["staff"], derived={"trained_fte": "staff"})
+    assert (tmp_path / "tables" / "coverage.csv").read_text() == "skill,trained_fte\nDDP,20.5\nNVR,c\nTLSW,c\n"
+    assert out.manifest().loc[0, "status"] == "suppressed"
+
+
+def test_explicit_dims_limit_secondary_suppression(tmp_path):
+    # rows are independent tests (no margin): dims=[] declares "no totals", so only the primary
+    # cell goes; inferred dims treat the table as one margin group and take a partner cell too
+    out = OutputWriter(tmp_path, data_kind="synthetic")
+    df = pd.DataFrame({"factor": ["a", "b", "c"], "n_min_group": [4, 40, 50]})
+    out.table(df, "inferred", counts=["n_min_group"])
+    assert out.released("inferred")["n_min_group"].tolist() == [SUPPRESSED, SUPPRESSED, 50]
+    out.table(df, "screening", counts=["n_min_group"], dims=[])
+    assert out.released("screening")["n_min_group"].tolist() == [SUPPRESSED, 40, 50]
+
+
+def test_floats_beside_markers_keep_the_stable_format(tmp_path):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 30, 40], "pct": [4.0, 41.0 + 1 / 3, 54.66666666666]})
+    out.table(df, "pcts", counts=["n"], derived={"pct": "n"})
+    assert "c,40,54.66666667" in (tmp_path / "tables" / "pcts.csv").read_text()

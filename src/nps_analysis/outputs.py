@@ -115,6 +115,8 @@ class OutputWriter:
         derived: dict[str, str] | None = None,
         min_dof: int | None = None,
         safe_reason: str | None = None,
+        dims: Iterable[str] | None = None,
+        hidden_counts: Iterable[str] = (),
     ) -> Path | None:
         """Write `df` as `<output_dir>/tables/<name>.csv`: UTF-8, LF, no index, stable floats.
 
@@ -124,6 +126,10 @@ class OutputWriter:
         is suppressed with it; `min_dof` gives the residual degrees of freedom of a model table
         (withheld below the threshold); `safe_reason` says why a table needs no check (e.g. "model
         parameters only"). Undeclared record-level tables are withheld for real microdata.
+        `dims` names the columns whose cells add up to margins (default: every non-float column
+        that is not a count or derived; `dims=[]` declares that no cells add up to a total, so
+        only primary suppression applies); `hidden_counts` are count columns checked like `counts`
+        and then dropped, for tables whose published columns are fixed by a contract.
         Returns the path written, or None when the table was withheld.
         """
         kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
@@ -139,14 +145,17 @@ class OutputWriter:
         if sort_by:
             out = out.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
         output = f"tables/{name}.csv"
+        hidden = list(hidden_counts)
         status, note = "published", "already public: passed through unchanged"
         if kind.is_record_level:
             decision = self._protect(
-                out, name, list(counts), dict(derived or {}), min_dof, safe_reason, kind
+                out, name, [*counts, *hidden], dict(derived or {}), min_dof, safe_reason, kind,
+                None if dims is None else list(dims),
             )
             if decision is None:
                 return None
             out, status, note = decision
+        out = out.drop(columns=hidden)
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(out).encode("utf-8"))
         self._released[name] = out
@@ -196,6 +205,7 @@ class OutputWriter:
         min_dof: int | None,
         safe_reason: str | None,
         kind: DataKind,
+        dims: list[str] | None = None,
     ) -> tuple[pd.DataFrame, str, str] | None:
         from nps_analysis import sdc
 
@@ -220,11 +230,13 @@ class OutputWriter:
             )
             return None
         if counts:
-            dims = [
-                c
-                for c in df.columns
-                if c not in counts and c not in derived and not pd.api.types.is_float_dtype(df[c])
-            ]
+            margins = dims is None or len(dims) > 0
+            if dims is None:
+                dims = [
+                    c
+                    for c in df.columns
+                    if c not in counts and c not in derived and not pd.api.types.is_float_dtype(df[c])
+                ]
             undeclared_numbers = [
                 c
                 for c in df.columns
@@ -235,7 +247,7 @@ class OutputWriter:
                     f"table '{name}': float column(s) {undeclared_numbers} are neither counts nor "
                     "derived from a count; declare them in derived={{column: count_column}}"
                 )
-            protected = sdc.protect_counts(df, counts, derived, dims, config)
+            protected = sdc.protect_counts(df, counts, derived, dims, config, margins=margins)
             status = "suppressed" if (protected.primary or protected.secondary) else "safe"
             if protected.rounded:
                 status = "rounded"
@@ -352,7 +364,17 @@ class OutputWriter:
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
-    """Deterministic CSV text: LF line endings, minimal quoting, floats as %.10g, NA as empty."""
+    """Deterministic CSV text: LF line endings, minimal quoting, floats as %.10g, NA as empty.
+
+    Floats inside mixed (object) columns — e.g. percentages beside suppression markers — get the
+    same format as float columns.
+    """
+    df = df.copy()
+    for column in df.columns[df.dtypes.map(pd.api.types.is_object_dtype)]:
+        values = df[column]
+        is_float = values.map(lambda v: isinstance(v, float) and v == v)
+        if is_float.any():
+            df[column] = values.where(~is_float, values[is_float].map(lambda v: FLOAT_FORMAT % v))
     return df.to_csv(
         index=False, lineterminator="\n", float_format=FLOAT_FORMAT, quoting=csv.QUOTE_MINIMAL
     )

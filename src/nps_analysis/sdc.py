@@ -93,13 +93,13 @@ def secondary_mask(table: pd.DataFrame, dims: list[str], count: str, mask: pd.Se
     """Extend `mask` so no margin group (cells sharing all dimensions but one) has exactly one
     suppressed cell. The smallest unsuppressed cell of such a group is added, until stable."""
     mask = mask.copy().astype(bool)
-    values = pd.to_numeric(table[count], errors="coerce").fillna(np.inf)
+    values = pd.to_numeric(table[count], errors="coerce").astype(float).fillna(np.inf)
     groupings = [[d for d in dims if d != free] for free in dims] if dims else [[]]
     for _ in range(len(table) + 1):
         changed = False
         for keys in groupings:
             group_ids = (
-                table.groupby(keys, sort=False, dropna=False).ngroup()
+                table.groupby(keys, sort=False, dropna=False, observed=True).ngroup()
                 if keys
                 else pd.Series(0, index=table.index)
             )
@@ -142,8 +142,13 @@ def protect_counts(
     derived: dict[str, str],
     dims: list[str],
     config: SDCConfig,
+    *,
+    margins: bool = True,
 ) -> ProtectedTable:
-    """Apply threshold (+ secondary) suppression, or rounding, to declared count columns."""
+    """Apply threshold (+ secondary) suppression, or rounding, to declared count columns.
+
+    `margins=False` declares that the cells add up to no total (e.g. independent tests), so
+    only primary suppression applies."""
     out = df.copy()
     primary_total = secondary_total = 0
     masks: dict[str, pd.Series] = {}
@@ -154,7 +159,7 @@ def protect_counts(
             out[count] = round_to_base(out[count], config.rounding_base)
             primary_total += int(primary.sum())
             continue
-        full = secondary_mask(out, dims, count, primary)
+        full = secondary_mask(out, dims, count, primary) if margins else primary
         masks[count] = full
         primary_total += int(primary.sum())
         secondary_total += int((full & ~primary).sum())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nps_analysis.outputs import DataKind, OutputWriter
+from nps_analysis.outputs import OutputWriter
 from nps_analysis.workforce.check import published_check
 from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
 from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_reporting, skills_gaps
@@ -168,22 +168,14 @@ def _release_with_hidden_counts(
     suppressed when fewer than the threshold of staff records lie behind them; the staff counts
     themselves are not released.
     """
-    from nps_analysis import sdc
-
-    if not DataKind(out.data_kind).is_record_level:
-        return out.table(df[columns], name)
-    protected = sdc.protect_counts(df, hidden, derived, dims, out.sdc_config)
-    path = out.table(
-        protected.table[columns],
+    extra = [c for c in df.columns if c not in columns and c not in hidden]
+    return out.table(
+        df.drop(columns=extra)[[*columns, *hidden]],
         name,
-        safe_reason=f"staff-record counts behind the FTE checked (not released): {protected.reason}",
+        hidden_counts=hidden,
+        derived={k: v for k, v in derived.items() if k in columns},
+        dims=dims,
     )
-    if protected.primary or protected.secondary or protected.rounded:
-        status = "rounded" if protected.rounded else "suppressed"
-        for record in out.records:  # the manifest says what was done, as for declared counts
-            if record.output == f"tables/{name}.csv":
-                record.status = status
-    return path
 
 
 def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | None]:
