@@ -1,0 +1,56 @@
+"""Section 1: the region in real published statistics (DfE, ONS, Ofsted, ASGLB)."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from nps_analysis.paths import resolve
+
+
+def _read(public_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
+    return pd.read_parquet(resolve(public_dir) / f"{name}.parquet")
+
+
+def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """Children adopted from care per year (year to 31 March): region, England, region's share."""
+    df = _read(public_dir, "adoptions_by_region_year")
+    england = df.groupby("year", as_index=False)[["adoptions", "suppressed_cells", "la_cells"]].sum()
+    mine = (
+        df.loc[df["region"] == region]
+        .groupby("year", as_index=False)[["adoptions", "suppressed_cells", "la_cells"]]
+        .sum()
+    )
+    out = mine.merge(england, on="year", suffixes=("_region", "_england"))
+    out["region_share_pct"] = 100 * out["adoptions_region"] / out["adoptions_england"]
+    out["share_suppressed_la_cells_region"] = out["suppressed_cells_region"] / out["la_cells_region"]
+    return out[["year", "adoptions_region", "adoptions_england", "region_share_pct",
+                "share_suppressed_la_cells_region"]]
+
+
+def adopted_population(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """Estimated adopted children under 18/21/25 in the region (central, low, high)."""
+    df = _read(public_dir, "adopted_population_by_region")
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
+def adopted_population_by_raa(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The same estimate by RAA."""
+    df = _read(public_dir, "adopted_population_estimate")
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
+def system_snapshot(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """ASGLB 2022/23: children waiting, adopters approved and waiting, sufficiency, by RAA."""
+    df = _read(public_dir, "asg_snapshot_2022_23")
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
+def agency_supply(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """Ofsted-registered adoption support and voluntary adoption agencies: region vs England."""
+    df = _read(public_dir, "adoption_agencies_2023")
+    england = df.groupby("provision_type").size().rename("england")
+    mine = df.loc[df["region"] == region].groupby("provision_type").size().rename("region")
+    out = pd.concat([mine, england], axis=1).fillna(0).astype(int).reset_index()
+    return out.rename(columns={"index": "provision_type"})
