@@ -1,0 +1,138 @@
+"""The national picture: headline numbers computed from data, cross-checked with the published
+figures, and a comparison of the eight pan-regions compiled from their released regional tables."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from nps_analysis.paths import resolve
+from nps_analysis.sdc import SUPPRESSED
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def computed_open_cases(cases: pd.DataFrame) -> dict[str, float]:
+    """Open-case counts and shares keyed by the report's figure_ids (s3.2)."""
+    values: dict[str, float] = {}
+    total = float(cases["count"].sum())
+    values["cases.total"] = total
+    by_group = cases.groupby("recipient_group", observed=True)["count"].sum()
+    for group, count in by_group.items():
+        values[f"cases.group.{_slug(str(group))}"] = float(count)
+        values[f"cases.group.{_slug(str(group))}.pct"] = 100 * float(count) / total
+    children = cases.loc[cases["recipient_group"].astype(str) == "children"]
+    by_band = children.groupby("child_age_band", observed=True)["count"].sum()
+    for band, count in by_band.items():
+        key = f"cases.children.age.{_slug(str(band))}"
+        values[key] = float(count)
+        values[f"{key}.pct"] = 100 * float(count) / float(by_band.sum())
+    return values
+
+
+def computed_asgsf(packages: pd.DataFrame, categories: pd.DataFrame) -> dict[str, float]:
+    """ASGSF package totals, growth and therapy shares keyed by figure_id (s4.2)."""
+    values: dict[str, float] = {}
+    by_year = packages.groupby("financial_year", observed=True).size()
+    for year, count in by_year.items():
+        values[f"asgsf.packages.{str(year).replace('/', '_')}"] = float(count)
+    if {"2018/19", "2022/23"} <= set(map(str, by_year.index)):
+        first, last = float(by_year["2018/19"]), float(by_year["2022/23"])
+        values["asgsf.packages.growth_2018_19_2022_23.pct"] = 100 * (last - first) / first
+    slugs = dict(zip(categories["therapy_type"], categories["slug"], strict=True))
+    by_therapy = packages.groupby("therapy_type", observed=True).size()
+    listed = by_therapy[[t for t in by_therapy.index if str(t) in slugs]]
+    for therapy, count in listed.items():
+        values[f"asgsf.therapy.{slugs[str(therapy)]}"] = float(count)
+        values[f"asgsf.therapy.{slugs[str(therapy)]}.pct"] = 100 * float(count) / float(listed.sum())
+    return values
+
+
+def computed_workforce(fte_by_role: pd.DataFrame, coverage: pd.DataFrame, gaps: pd.DataFrame) -> dict[str, float]:
+    """Workforce FTE, role shares, trained shares and gap counts keyed by figure_id (s5)."""
+    values = {"workforce.fte.total": float(fte_by_role["fte"].sum())}
+    for role, share in zip(fte_by_role["role"], fte_by_role["share_pct"], strict=True):
+        values[f"workforce.role.{_slug(str(role))}.pct"] = float(share)
+    values["workforce.skills.fte_base"] = float(coverage["base_fte"].iloc[0])
+    for skill, share in zip(coverage["skill"], coverage["share_pct"], strict=True):
+        values[f"workforce.skill.{_slug(str(skill))}.pct"] = float(share)
+    values["workforce.gaps.raas_reporting"] = float(gaps["raas_responding"].iloc[0])
+    for skill, count in zip(gaps["skill"], gaps["raas_with_gap"], strict=True):
+        values[f"workforce.gaps.{_slug(str(skill))}"] = float(count)
+    return values
+
+
+def computed_provider_funding(packages: pd.DataFrame) -> dict[str, float]:
+    """ASGSF spend from providers A-E by pan-region keyed by figure_id (s7)."""
+    named = packages.loc[packages["provider"].astype(str).str.fullmatch(r"Provider [A-E]")]
+    spend = named.groupby(["provider", "region"], observed=True)["amount_gbp"].sum()
+    return {
+        f"funding.{_slug(str(provider))}.{_slug(str(region))}": float(total)
+        for (provider, region), total in spend.items()
+    }
+
+
+def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFrame:
+    """Computed value beside each published figure it corresponds to.
+
+    `agrees`: equal to the printed precision under half-up rounding or truncation (the report uses
+    both; see the audit ledger), so a computed 209.95% agrees with a printed 209.9%.
+    """
+    published = register.set_index("figure_id")
+    rows = []
+    for figure_id, value in sorted(computed.items()):
+        if figure_id not in published.index:
+            continue
+        fig = published.loc[figure_id]
+        printed = str(fig["value_as_printed"])
+        decimals = len(printed.split(".")[1].rstrip("%")) if "." in printed else 0
+        scale = 10**decimals
+        half_up = math.floor(value * scale + 0.5) / scale
+        truncated = math.floor(value * scale) / scale
+        target = float(fig["value"])
+        agrees = math.isclose(half_up, target, abs_tol=1e-9) or math.isclose(truncated, target, abs_tol=1e-9)
+        rows.append({
+            "figure_id": figure_id, "section": fig["source_section"], "published": printed,
+            "published_value": target, "computed_value": value, "agrees": bool(agrees),
+        })
+    return pd.DataFrame(rows, columns=["figure_id", "section", "published", "published_value",
+                                       "computed_value", "agrees"])
+
+
+INDICATORS = [
+    ("adoptions_latest_year", "adoptions_region_vs_england", "adoptions_region", "public"),
+    ("adopted_children_under_18", "adopted_population", "estimate", "public"),
+    ("packages_latest_year", "packages_by_year", "packages", "record-level"),
+    ("share_packages_aged_12_plus_pct", "share_aged_12_plus", "pct", "record-level"),
+    ("provider_spend_hhi", "provider_concentration", "hhi", "record-level"),
+]
+
+
+def compile_regions(regions_dir: str | Path, slugs: dict[str, str]) -> pd.DataFrame:
+    """Key indicators per pan-region, read from each region's *released* tables (so disclosure
+    control already applied); suppressed values stay `c`, missing tables stay blank."""
+    rows = []
+    for region, slug in slugs.items():
+        tables = resolve(regions_dir) / slug / "tables"
+        row: dict[str, object] = {"region": region}
+        for indicator, table, column, _kind in INDICATORS:
+            path = tables / f"{table}.csv"
+            if not path.is_file():
+                row[indicator] = None
+                continue
+            df = pd.read_csv(path, dtype=str, keep_default_na=False)
+            if table == "adopted_population":
+                df = df.loc[df["age_limit"] == "18"]
+            row[indicator] = df[column].iloc[-1] if len(df) else None
+        packages, children = row["packages_latest_year"], row["adopted_children_under_18"]
+        if packages not in (None, SUPPRESSED, "") and children not in (None, ""):
+            row["packages_per_1000_adopted_children"] = 1000 * float(packages) / float(children)
+        else:
+            row["packages_per_1000_adopted_children"] = SUPPRESSED if packages == SUPPRESSED else None
+        rows.append(row)
+    return pd.DataFrame(rows)
