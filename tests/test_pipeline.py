@@ -89,3 +89,22 @@ def test_reports_rendered_for_every_notebook_stage(pipeline_copy: Path):
         assert (reports / f"{nb.stem}-with-code.html").is_file()
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert all(f'href="{nb.stem}.html"' in index for nb in executed)
+
+
+@pytest.mark.browser
+def test_reports_render_in_a_real_browser(pipeline_copy: Path, tmp_path: Path):
+    """index.html and a regional report in headless Chromium: no broken links or images, figures visible."""
+    from browser import check_images, ensure_chromium, local_links, screenshot
+
+    chromium = ensure_chromium()
+    reports = pipeline_copy / "outputs" / "reports"
+    for page in ("index.html", "regional_needs_assessment_eastern.html"):
+        html = (reports / page).read_text(encoding="utf-8")
+        broken = [t for t in local_links(html) if not (reports / t).resolve().exists()]
+        assert not broken, f"{page} links to missing files: {broken}"
+    result = check_images(chromium, reports, "regional_needs_assessment_eastern.html")
+    assert result["images"] >= 3, result
+    assert result["broken"] == 0 and result["invisible"] == 0, result
+    png = tmp_path / "eastern.png"
+    screenshot(chromium, reports, "regional_needs_assessment_eastern.html", png)
+    assert png.stat().st_size > 10_000

@@ -30,7 +30,8 @@ def _tool(name: str) -> str:
 @app.command()
 def run(
     region: Annotated[str | None, typer.Option(help="Run one pan-region's stages only, e.g. 'South West'.")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="A region's own validated data folder (with --region).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="A region's own data folder (with --region).")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="With --data-dir: where results go.")] = None,
     force: Annotated[bool, typer.Option(help="Rerun stages even if nothing changed.")] = False,
 ) -> None:
     """Run the pipeline (DVC): everything, or one region's needs assessment."""
@@ -39,7 +40,10 @@ def run(
             raise typer.BadParameter("--data-dir needs --region (which region's files are these?)")
         from nps_analysis.regional_run import run_region_with_own_data
 
-        code = run_region_with_own_data(region, resolve(data_dir), console=console)
+        code = run_region_with_own_data(
+            region, resolve(data_dir), console=console,
+            output_dir=None if output_dir is None else resolve(output_dir),
+        )
         raise typer.Exit(code)
     cmd = [_tool("dvc"), "repro"]
     if force:

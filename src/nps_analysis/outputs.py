@@ -68,6 +68,7 @@ class OutputRecord:
     rows: int
     status: str
     note: str = ""
+    count_columns: str = ""  # released columns checked against the frequency threshold
 
 
 @dataclass
@@ -159,7 +160,8 @@ class OutputWriter:
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(out).encode("utf-8"))
         self._released[name] = out
-        self._record(output, "table", kind, len(out), status, note)
+        checked = ";".join(counts) if kind.is_record_level else ""
+        self._record(output, "table", kind, len(out), status, note, checked)
         return path
 
     def magnitude_table(
@@ -189,7 +191,7 @@ class OutputWriter:
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(table).encode("utf-8"))
         self._released[name] = table
-        self._record(f"tables/{name}.csv", "table", kind, len(table), status, reason)
+        self._record(f"tables/{name}.csv", "table", kind, len(table), status, reason, "n")
         return path
 
     def released(self, name: str) -> pd.DataFrame:
@@ -315,6 +317,7 @@ class OutputWriter:
         path = self.figures_dir / f"{name}.png"
         _atomic_write(path, buffer.getvalue())
         self._record(output, "figure", kind, 0, status, note)
+        _show_in_notebook(buffer.getvalue())
         return path
 
     def _figure_decision(
@@ -342,7 +345,7 @@ class OutputWriter:
     # ---------------------------------------------------------------- manifest
     def manifest(self) -> pd.DataFrame:
         """What this writer has written so far, one row per output."""
-        cols = ["output", "kind", "data_kind", "rows", "status", "note"]
+        cols = ["output", "kind", "data_kind", "rows", "status", "note", "count_columns"]
         return pd.DataFrame([r.__dict__ for r in self.records], columns=cols)
 
     def write_manifest(self) -> Path:
@@ -354,10 +357,11 @@ class OutputWriter:
         return path
 
     def _record(
-        self, output: str, kind: str, data_kind: DataKind, rows: int, status: str, note: str = ""
+        self, output: str, kind: str, data_kind: DataKind, rows: int, status: str, note: str = "",
+        count_columns: str = "",
     ) -> None:
         self.records = [r for r in self.records if r.output != output]
-        self.records.append(OutputRecord(output, kind, data_kind.value, rows, status, note))
+        self.records.append(OutputRecord(output, kind, data_kind.value, rows, status, note, count_columns))
 
     def __repr__(self) -> str:  # keep absolute paths out of notebook outputs
         return f"OutputWriter(output_dir={display_path(self.output_dir)!r}, data_kind={DataKind(self.data_kind).value!r})"
@@ -378,6 +382,20 @@ def to_csv_text(df: pd.DataFrame) -> str:
     return df.to_csv(
         index=False, lineterminator="\n", float_format=FLOAT_FORMAT, quoting=csv.QUOTE_MINIMAL
     )
+
+
+def _show_in_notebook(png: bytes) -> None:
+    """Display the released PNG inline when running in a notebook, so reports show exactly the
+    figure that was written (watermark included)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell":
+        from IPython.display import Image, display
+
+        display(Image(data=png, format="png"))
 
 
 def _check_name(name: str) -> None:

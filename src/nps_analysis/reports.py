@@ -78,9 +78,11 @@ def build_disclosure_log(outputs_dir: str | Path = "outputs") -> Path:
     frames = []
     for manifest in sorted(outputs_dir.glob("**/manifest.csv")):
         frame = pd.read_csv(manifest, dtype=str, keep_default_na=False)
+        if "count_columns" not in frame.columns:
+            frame["count_columns"] = ""
         frame.insert(0, "analysis", manifest.parent.relative_to(outputs_dir).as_posix())
         frames.append(frame)
-    columns = ["analysis", "output", "kind", "data_kind", "rows", "status", "note"]
+    columns = ["analysis", "output", "kind", "data_kind", "rows", "status", "note", "count_columns"]
     log = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     log = log.sort_values(["analysis", "output"], kind="mergesort").reset_index(drop=True)
     folder = outputs_dir / "disclosure"
