@@ -16,8 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--virtual-time-budget=15000",
 ]
 
@@ -47,13 +53,16 @@ def ensure_chromium() -> str:
         raise RuntimeError("Chromium is not installed; install Debian's 'chromium' package")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, capture_output=True)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, capture_output=True
+    )
     return shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @contextmanager
 def serve(folder: Path) -> Iterator[str]:
     """Serve `folder` on a free loopback port; yields the base URL."""
+
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
@@ -74,8 +83,17 @@ def check_images(chromium: str, reports: Path, page: str) -> dict:
     check.write_text(CHECK_PAGE.format(target=page), encoding="utf-8")
     with serve(reports) as base, tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", f"{base}/{check.name}"],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--dump-dom",
+                f"{base}/{check.name}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     check.unlink()
     match = re.search(r'<pre id="result">(.*?)</pre>', result.stdout, re.S)
@@ -87,9 +105,17 @@ def screenshot(chromium: str, reports: Path, page: str, png: Path) -> None:
     """A PNG of `page` as a reader sees it."""
     with serve(reports) as base, tempfile.TemporaryDirectory() as profile:
         subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1200,2400",
-             f"--screenshot={png}", f"{base}/{page}"],
-            capture_output=True, timeout=120, check=True,
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--window-size=1200,2400",
+                f"--screenshot={png}",
+                f"{base}/{page}",
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
         )
 
 

@@ -46,7 +46,9 @@ def _status(ledger: pd.DataFrame, figure_id: str, rule_contains: str = "") -> st
 def test_ledger_shape(ledger: pd.DataFrame, register: pd.DataFrame) -> None:
     assert list(ledger.columns) == LEDGER_COLUMNS
     assert set(ledger["status"]) <= set(STATUSES)
-    assert set(register["figure_id"]) == set(ledger["figure_id"]), "every figure appears in the ledger"
+    assert set(register["figure_id"]) == set(ledger["figure_id"]), (
+        "every figure appears in the ledger"
+    )
     derivable = ledger[ledger["status"] != "not_derivable"]
     assert derivable["recomputed_value"].notna().all()
     assert len(derivable) >= 100
@@ -128,7 +130,9 @@ def test_therapy_shares(ledger: pd.DataFrame) -> None:
 def test_shares_that_must_sum_to_100(ledger: pd.DataFrame) -> None:
     assert _status(ledger, "tiers.not_stated.pct") == "match"  # 37+39+21+2+1 = 100
     assert _status(ledger, "step.parent_no_condition.pct") == "match"  # 58+15+10+11+4+2 = 100
-    assert _status(ledger, "support.recipients.not_stated.pct") == "rounding_convention"  # sums to 99
+    assert (
+        _status(ledger, "support.recipients.not_stated.pct") == "rounding_convention"
+    )  # sums to 99
 
 
 def test_survey_percentages_are_whole_numbers_of_respondents(ledger: pd.DataFrame) -> None:
@@ -139,8 +143,13 @@ def test_survey_percentages_are_whole_numbers_of_respondents(ledger: pd.DataFram
 
 
 def test_budget_arithmetic(ledger: pd.DataFrame) -> None:
-    for fid in ("budget.full.total.2023_24", "budget.full.total.2024_25", "budget.innovation_fund.total",
-                "budget.wp1.regional_commissioning_member.2023_24", "budget.grant.2024_25"):
+    for fid in (
+        "budget.full.total.2023_24",
+        "budget.full.total.2024_25",
+        "budget.innovation_fund.total",
+        "budget.wp1.regional_commissioning_member.2023_24",
+        "budget.grant.2024_25",
+    ):
         assert _status(ledger, fid) == "match", fid
 
 
@@ -169,8 +178,17 @@ def test_audit_catches_a_wrong_percentage(register: pd.DataFrame) -> None:
 
 
 def test_custom_rule_and_unknown_input(register: pd.DataFrame) -> None:
-    led = audit_ledger(register, rules=[Rule("cases.group.children.pct", "product",
-                                             ("cases.group.children",), {"factor": Fraction(1, 100)})])
+    led = audit_ledger(
+        register,
+        rules=[
+            Rule(
+                "cases.group.children.pct",
+                "product",
+                ("cases.group.children",),
+                {"factor": Fraction(1, 100)},
+            )
+        ],
+    )
     assert _status(led, "cases.group.children.pct") == "discrepancy"  # 100.77 is not 52
     with pytest.raises(KeyError, match="unknown figure_id"):
         audit_ledger(register, rules=[Rule("cases.total", "sum", ("no.such.figure",))])

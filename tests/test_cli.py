@@ -20,7 +20,9 @@ def test_help_lists_commands():
 
 
 def test_parameters_typed_and_raw():
-    params = parse_parameters(["n=5", "region_filter=null"], ["region=Yorkshire & Humber", "code=01"])
+    params = parse_parameters(
+        ["n=5", "region_filter=null"], ["region=Yorkshire & Humber", "code=01"]
+    )
     assert params == {"n": 5, "region_filter": None, "region": "Yorkshire & Humber", "code": "01"}
 
 
@@ -31,8 +33,14 @@ def test_bad_parameter_says_how_to_write_it():
 
 def test_eight_regions_with_slugs():
     assert list(region_slugs()) == [
-        "Eastern", "London", "Midlands", "North East", "North West",
-        "South East", "South West", "Yorkshire & Humber",
+        "Eastern",
+        "London",
+        "Midlands",
+        "North East",
+        "North West",
+        "South East",
+        "South West",
+        "Yorkshire & Humber",
     ]
     assert region_slug("Yorkshire & Humber") == "yorkshire-humber"
     assert region_slug("south west") == "south-west"

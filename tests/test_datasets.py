@@ -52,12 +52,17 @@ CASES = {
 }
 
 
-PUBLIC_NAMES = {v for n in ("region", "raa", "therapy_type", "role", "skill") for v in get_vocabulary(n).values}
+PUBLIC_NAMES = {
+    v for n in ("region", "raa", "therapy_type", "role", "skill") for v in get_vocabulary(n).values
+}
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -84,18 +89,27 @@ def test_at_least_twenty_malformed_fixtures() -> None:
 def test_every_problem_is_reported() -> None:
     problems = validate_paths([MALFORMED / "asgsf_packages_many_problems.csv"])
     assert {(p.rule, p.row) for p in problems} == {
-        ("unknown_region", 2), ("bad_boolean", 3), ("negative_amount", 4)}
+        ("unknown_region", 2),
+        ("bad_boolean", 3),
+        ("negative_amount", 4),
+    }
 
 
 def test_load_dataset_raises_input_data_error_without_values() -> None:
     with pytest.raises(InputDataError) as info:
         load_dataset("asgsf_packages", MALFORMED / "asgsf_packages_many_problems.csv")
-    assert info.value.counts_by_rule() == {"bad_boolean": 1, "negative_amount": 1, "unknown_region": 1}
+    assert info.value.counts_by_rule() == {
+        "bad_boolean": 1,
+        "negative_amount": 1,
+        "unknown_region": 1,
+    }
     assert "Nowhere" not in str(info.value) and "perhaps" not in str(info.value)
 
 
 def test_wrong_sheet_names_close_match(tmp_path: Path) -> None:
-    problems = validate_paths([MALFORMED / "asgsf_packages_wrong_sheet.xlsx"], dataset="asgsf_packages")
+    problems = validate_paths(
+        [MALFORMED / "asgsf_packages_wrong_sheet.xlsx"], dataset="asgsf_packages"
+    )
     assert [p.rule for p in problems] == ["sheet_not_found"]
     assert "Sheet1" in problems[0].message
 
@@ -109,7 +123,10 @@ def test_cp1252_csv_is_read_with_warning() -> None:
 def test_header_whitespace_is_accepted_with_warning() -> None:
     report = validate_report([MALFORMED / "step_header_whitespace.csv"])
     assert report.ok
-    assert {w.column for w in report.warnings if w.rule == "header_normalised"} == {"family_id", "child_age"}
+    assert {w.column for w in report.warnings if w.rule == "header_normalised"} == {
+        "family_id",
+        "child_age",
+    }
     with pytest.warns(DataWarning):
         df = load_dataset("step", MALFORMED / "step_header_whitespace.csv")
     assert list(df.columns) == get_spec("step").column_names
@@ -128,8 +145,10 @@ def test_valid_samples_load_typed(name: str) -> None:
 
 def test_types_and_spellings(tmp_path: Path) -> None:
     text = (VALID / "asgsf_packages.csv").read_text(encoding="utf-8")
-    text = text.replace("North West,Adoption Counts,Provider A,Creative therapies",
-                        "north  west,ADOPTION COUNTS,Provider A,creative   THERAPY")
+    text = text.replace(
+        "North West,Adoption Counts,Provider A,Creative therapies",
+        "north  west,ADOPTION COUNTS,Provider A,creative   THERAPY",
+    )
     text = text.replace("Yorkshire & Humber", "Yorkshire and Humber").replace(",no\n", ",N\n")
     path = tmp_path / "asgsf_packages.csv"
     path.write_text(text, encoding="utf-8")
@@ -142,10 +161,18 @@ def test_types_and_spellings(tmp_path: Path) -> None:
 
 
 def test_region_can_extend_therapy_map(tmp_path: Path) -> None:
-    text = (VALID / "asgsf_packages.csv").read_text(encoding="utf-8").replace("Creative therapies", "Sandplay")
+    text = (
+        (VALID / "asgsf_packages.csv")
+        .read_text(encoding="utf-8")
+        .replace("Creative therapies", "Sandplay")
+    )
     (tmp_path / "asgsf_packages.csv").write_text(text, encoding="utf-8")
-    assert [p.rule for p in validate_paths([tmp_path / "asgsf_packages.csv"])] == ["unknown_therapy_type"]
-    (tmp_path / "therapy_type_map.csv").write_text("spelling,therapy_type\nsandplay,Creative therapies\n")
+    assert [p.rule for p in validate_paths([tmp_path / "asgsf_packages.csv"])] == [
+        "unknown_therapy_type"
+    ]
+    (tmp_path / "therapy_type_map.csv").write_text(
+        "spelling,therapy_type\nsandplay,Creative therapies\n"
+    )
     assert validate_paths([tmp_path / "asgsf_packages.csv"]) == []
 
 
@@ -184,4 +211,5 @@ def test_vocabularies_match_reference_lists() -> None:
 
 def test_data_dictionary_is_up_to_date() -> None:
     assert DICTIONARY_PATH.read_text(encoding="utf-8") == render_markdown(), (
-        "run: python -m nps_analysis.datasets.dictionary")
+        "run: python -m nps_analysis.datasets.dictionary"
+    )

@@ -22,21 +22,28 @@ def write_packages(path: Path, n: int, seed: int = 1) -> Path:
     rng = np.random.default_rng(seed)
     ref = pd.read_csv(REFERENCE_DIR / "pan_regions_raas.csv")
     i = rng.integers(0, len(ref), n)
-    therapies = np.array([t for t in get_vocabulary("therapy_type").values
-                          if t not in ("Family therapy", "Multi-disciplinary packages of support")])
+    therapies = np.array(
+        [
+            t
+            for t in get_vocabulary("therapy_type").values
+            if t not in ("Family therapy", "Multi-disciplinary packages of support")
+        ]
+    )
     years = np.array(["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"])
-    pd.DataFrame({
-        "application_id": np.char.add("A", np.arange(n).astype(str)),
-        "financial_year": years[rng.integers(0, len(years), n)],
-        "region": ref["region"].to_numpy()[i],
-        "raa": ref["raa"].to_numpy()[i],
-        "provider": np.char.add("P", rng.integers(0, 500, n).astype(str)),
-        "therapy_type": therapies[rng.integers(0, len(therapies), n)],
-        "child_age": rng.integers(0, 22, n),
-        "order_type": "adoption",
-        "amount_gbp": rng.integers(100, 5000, n),
-        "match_funded": np.where(rng.random(n) < 0.05, "yes", "no"),
-    }).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "application_id": np.char.add("A", np.arange(n).astype(str)),
+            "financial_year": years[rng.integers(0, len(years), n)],
+            "region": ref["region"].to_numpy()[i],
+            "raa": ref["raa"].to_numpy()[i],
+            "provider": np.char.add("P", rng.integers(0, 500, n).astype(str)),
+            "therapy_type": therapies[rng.integers(0, len(therapies), n)],
+            "child_age": rng.integers(0, 22, n),
+            "order_type": "adoption",
+            "amount_gbp": rng.integers(100, 5000, n),
+            "match_funded": np.where(rng.random(n) < 0.05, "yes", "no"),
+        }
+    ).to_csv(path, index=False)
     return path
 
 

@@ -26,7 +26,9 @@ def test_template_layout(tmp_path: Path) -> None:
     for name in DATASET_NAMES:
         header = [c.value for c in wb[name][1]]
         assert header == get_spec(name).column_names
-    ranges = {str(dv.sqref): dv.formula1 for dv in wb["asgsf_packages"].data_validations.dataValidation}
+    ranges = {
+        str(dv.sqref): dv.formula1 for dv in wb["asgsf_packages"].data_validations.dataValidation
+    }
     assert ranges["C2:C100000"].startswith("lists!")  # region drop-down
     assert ranges["J2:J100000"] == '"yes,no"'  # match_funded
 
@@ -38,8 +40,14 @@ def test_blank_template_fails_validation(tmp_path: Path) -> None:
 
 def test_filled_template_round_trips(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
-    for name in ("step", "asgsf_packages", "open_cases"):  # others left empty: skipped with a warning
-        for row in pd.read_csv(VALID / f"{name}.csv", dtype=str, keep_default_na=False).itertuples(index=False):
+    for name in (
+        "step",
+        "asgsf_packages",
+        "open_cases",
+    ):  # others left empty: skipped with a warning
+        for row in pd.read_csv(VALID / f"{name}.csv", dtype=str, keep_default_na=False).itertuples(
+            index=False
+        ):
             wb[name].append([v if v != "" else None for v in row])
     path = save_deterministic(wb, tmp_path / "in" / "filled.xlsx")
     report = validate_report([path])
@@ -53,4 +61,6 @@ def test_filled_template_round_trips(tmp_path: Path) -> None:
         from_csv = load_dataset(p.stem, VALID / f"{p.stem}.csv")
         extra = [c for c in from_xlsx.columns if c not in from_csv.columns]  # optional, left blank
         assert all(from_xlsx[c].isna().all() for c in extra)
-        pd.testing.assert_frame_equal(from_xlsx[list(from_csv.columns)], from_csv, check_categorical=False)
+        pd.testing.assert_frame_equal(
+            from_xlsx[list(from_csv.columns)], from_csv, check_categorical=False
+        )

@@ -24,7 +24,9 @@ def test_there_are_notebooks():
 def test_committed_without_outputs(path):
     for cell in _load(path)["cells"]:
         if cell["cell_type"] == "code":
-            assert cell["outputs"] == [], f"{path.name}: strip outputs (nbstripout) before committing"
+            assert cell["outputs"] == [], (
+                f"{path.name}: strip outputs (nbstripout) before committing"
+            )
             assert cell["execution_count"] is None, f"{path.name}: execution counts left in"
 
 
@@ -48,7 +50,9 @@ def test_uses_project_kernel(path):
 def test_writes_results_only_through_output_helper(path):
     code = "\n".join("".join(c["source"]) for c in _load(path)["cells"] if c["cell_type"] == "code")
     for forbidden in (".to_csv(", ".savefig(", ".to_parquet(", ".to_excel(", "open("):
-        assert forbidden not in code, f"{path.name}: write results with OutputWriter, not {forbidden}"
+        assert forbidden not in code, (
+            f"{path.name}: write results with OutputWriter, not {forbidden}"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -43,21 +43,32 @@ def test_every_la_code_in_the_adoption_data_is_mapped(lookup: pd.DataFrame) -> N
     assert codes <= set(lookup["old_la_code"])
 
 
-@pytest.mark.parametrize(("code", "raa", "region"), [
-    ("909", "Cumbria Adoption", "North West"),  # ASG 2022/23 says Adopt Coast to Coast; report config wins
-    ("942", "Cumbria Adoption", "North West"),  # Cumberland, 2023 split
-    ("943", "Cumbria Adoption", "North West"),  # Westmorland and Furness
-    ("840", "Adopt Coast to Coast", "North East"),  # Durham
-    ("813", "Family Adoption Links", "Midlands"),  # North Lincolnshire, cross-region
-    ("866", "Adopt Thames Valley", "South West"),  # Swindon
-    ("931", "Adopt Thames Valley", "South West"),  # Oxfordshire: SE GOR, report puts ATV in South West
-    ("826", "Adoption Connects", "Eastern"),  # Milton Keynes
-    ("303", "Adoption Partnership South-East", "South East"),  # Bexley, a London borough
-    ("871", "Ambitious for Adoption", "London"),  # Slough
-    ("213", "Ambitious for Adoption", "London"),  # Westminster via Bi-Borough
-    ("839", "Aspire", "South West"),  # BCP
-    ("941", "Family Adoption Links", "Midlands"),  # West Northamptonshire
-])
+@pytest.mark.parametrize(
+    ("code", "raa", "region"),
+    [
+        (
+            "909",
+            "Cumbria Adoption",
+            "North West",
+        ),  # ASG 2022/23 says Adopt Coast to Coast; report config wins
+        ("942", "Cumbria Adoption", "North West"),  # Cumberland, 2023 split
+        ("943", "Cumbria Adoption", "North West"),  # Westmorland and Furness
+        ("840", "Adopt Coast to Coast", "North East"),  # Durham
+        ("813", "Family Adoption Links", "Midlands"),  # North Lincolnshire, cross-region
+        ("866", "Adopt Thames Valley", "South West"),  # Swindon
+        (
+            "931",
+            "Adopt Thames Valley",
+            "South West",
+        ),  # Oxfordshire: SE GOR, report puts ATV in South West
+        ("826", "Adoption Connects", "Eastern"),  # Milton Keynes
+        ("303", "Adoption Partnership South-East", "South East"),  # Bexley, a London borough
+        ("871", "Ambitious for Adoption", "London"),  # Slough
+        ("213", "Ambitious for Adoption", "London"),  # Westminster via Bi-Borough
+        ("839", "Aspire", "South West"),  # BCP
+        ("941", "Family Adoption Links", "Midlands"),  # West Northamptonshire
+    ],
+)
 def test_edge_cases(lookup: pd.DataFrame, code: str, raa: str, region: str) -> None:
     row = lookup.set_index("old_la_code").loc[code]
     assert (row["raa"], row["region"]) == (raa, region)
@@ -111,15 +122,32 @@ def test_every_region_and_raa_has_population_estimate(estimate: pd.DataFrame) ->
 
 
 def test_population_method_on_a_hand_checkable_cohort() -> None:
-    la = pd.DataFrame({
-        "year": [2010, 2011, 2012, 2024], "old_la_code": "001", "region_order": 1,
-        "region": "R", "raa": "A", "adoptions_est": 100.0, "adoptions_low": 100.0, "adoptions_high": 100.0,
-    })
-    national = pd.DataFrame({
-        "year": 2024, "cla_group": "Age at adoption",
-        "characteristic": ["Under 1 year", "1 to 4 years", "5 to 9 years", "10 to 15 years", "16 years and over"],
-        "number": [0.0, 100.0, 0.0, 0.0, 0.0],
-    })
+    la = pd.DataFrame(
+        {
+            "year": [2010, 2011, 2012, 2024],
+            "old_la_code": "001",
+            "region_order": 1,
+            "region": "R",
+            "raa": "A",
+            "adoptions_est": 100.0,
+            "adoptions_low": 100.0,
+            "adoptions_high": 100.0,
+        }
+    )
+    national = pd.DataFrame(
+        {
+            "year": 2024,
+            "cla_group": "Age at adoption",
+            "characteristic": [
+                "Under 1 year",
+                "1 to 4 years",
+                "5 to 9 years",
+                "10 to 15 years",
+                "16 years and over",
+            ],
+            "number": [0.0, 100.0, 0.0, 0.0, 0.0],
+        }
+    )
     est = analysis.adopted_population_estimate(la, national, reference_year=2024, age_limits=(18,))
     # X ~ U[1,5) age at adoption, U ~ U[0,1) time within the year; under 18 at 31 March 2024 iff
     # X + U < 18 - (2024 - year): 2024, 2012 -> 1; 2011 -> 0.875; 2010 -> 0.625; and the national
@@ -133,8 +161,12 @@ def test_demand_rates(estimate: pd.DataFrame) -> None:
     counts = pd.DataFrame({"region": ["London", "Eastern"], "count": [100, 50]})
     rates = analysis.demand_rates(counts, estimate)
     pop = estimate[estimate["age_limit"] == 18].groupby("region")["estimate"].sum()
-    assert rates.set_index("region").loc["London", "rate_per_1000"] == pytest.approx(100_000 / pop["London"])
-    assert (rates["rate_low"] <= rates["rate_per_1000"]).all() and (rates["rate_per_1000"] <= rates["rate_high"]).all()
+    assert rates.set_index("region").loc["London", "rate_per_1000"] == pytest.approx(
+        100_000 / pop["London"]
+    )
+    assert (rates["rate_low"] <= rates["rate_per_1000"]).all() and (
+        rates["rate_per_1000"] <= rates["rate_high"]
+    ).all()
 
 
 def test_snapshot_and_supply() -> None:
@@ -142,4 +174,7 @@ def test_snapshot_and_supply() -> None:
     totals = snap[snap["raa"] == "All"]
     assert len(totals) == 8 and totals["children_waiting_po"].gt(0).all()
     supply = analysis.supply_by_region(analysis.agency_supply())
-    assert supply[["adoption_support_agencies", "voluntary_adoption_agencies"]].sum().tolist() == [31, 31]
+    assert supply[["adoption_support_agencies", "voluntary_adoption_agencies"]].sum().tolist() == [
+        31,
+        31,
+    ]

@@ -28,7 +28,9 @@ def test_every_sfr_file_parses(spec: cla.SfrSpec) -> None:
     assert df.loc[df["geographic_level"] == "National", "adoptions"].iloc[0] > 2000
 
 
-@pytest.mark.parametrize("path", [cla.EES_2022_ADOPTIONS, cla.EES_2024_ADOPTIONS], ids=lambda p: p.parent.name)
+@pytest.mark.parametrize(
+    "path", [cla.EES_2022_ADOPTIONS, cla.EES_2024_ADOPTIONS], ids=lambda p: p.parent.name
+)
 def test_ees_adoption_files_parse(path: Path) -> None:
     df = cla.load_ees_adoptions(path)
     assert df["year"].nunique() == 5
@@ -55,7 +57,9 @@ def test_population_ofsted_asg_parse() -> None:
     assert pop["year"].min() == 2012
     agencies = ofsted.load_adoption_agencies()
     assert agencies["provision_type"].value_counts().to_dict() == {
-        "Adoption Support Agency": 31, "Voluntary Adoption Agency": 31}
+        "Adoption Support Agency": 31,
+        "Voluntary Adoption Agency": 31,
+    }
     for sheet in (asglb.SHEET_CHILDREN, asglb.SHEET_ADOPTERS, asglb.SHEET_VAAS):
         assert (asglb.read_agency_sheet(sheet=sheet)["row_kind"] == "england").sum() == 1
 
@@ -91,7 +95,9 @@ def test_sfr_2010_split_columns_and_x(tmp_path: Path) -> None:
     wandsworth = df[df["la_name"] == "Wandsworth"].iloc[0]  # 6 + x
     assert pd.isna(wandsworth["adoptions"]) and wandsworth["flag"] == "x"
     assert df.loc[df["la_name"] == "Southwark", "adoptions"].iloc[0] == 22
-    assert df.loc[df["geographic_level"] == "Regional", "region_name"].iloc[0] == "North East"  # trailing space
+    assert (
+        df.loc[df["geographic_level"] == "Regional", "region_name"].iloc[0] == "North East"
+    )  # trailing space
 
 
 def test_durations_yy_mm_and_k(tmp_path: Path) -> None:
@@ -99,7 +105,9 @@ def test_durations_yy_mm_and_k(tmp_path: Path) -> None:
     assert df["months"].dropna().tolist() == [9.0, 10.0, 1.0]
     assert df["flag"].dropna().tolist() == ["k", "k"]
     nat = cla.load_national_adopted(FIXTURES / "national_adopted_2024_excerpt.csv")
-    assert nat.loc[nat["characteristic"] == "Average age (years:months)", "average_months"].tolist() == [40.0, 12.0]
+    assert nat.loc[
+        nat["characteristic"] == "Average age (years:months)", "average_months"
+    ].tolist() == [40.0, 12.0]
     assert nat.loc[nat["characteristic"] == "16 years and over", "percentage_flag"].item() == "k"
     social = nat[nat["characteristic"].str.startswith("N6")].iloc[0]
     assert pd.isna(social["number"]) and social["number_flag"] == "c"
@@ -128,7 +136,9 @@ def test_asg_multirow_header_and_markers() -> None:
     assert col == "Progress through the adoption process | Number of approvals | Q1-Q4 2022/23"
     parsed = asglb.counts(sheet, col, "approvals")
     assert "." in set(parsed["approvals_flag"].dropna())  # reported by the LA's RAA
-    q1 = asglb.counts(sheet, asglb.find_column(sheet, "Number of registrations", "Q1 2022/23"), "reg")
+    q1 = asglb.counts(
+        sheet, asglb.find_column(sheet, "Number of registrations", "Q1 2022/23"), "reg"
+    )
     assert "c" in set(q1["reg_flag"].dropna())  # e.g. Adopt London North, Q1
     members = asglb.la_raa_membership()
     gateshead = members[members["la_name"] == "Gateshead"].iloc[0]  # unbalanced '(' in the source

@@ -27,8 +27,13 @@ SEED_FILES = {
     "implementation_strategy": "002_37d5d18aa45ee8cc.txt",
 }
 SYNTH_CRITICAL = [
-    "open_support_cases", "asgsf_packages", "asgsf_rules", "workforce", "step_profile",
-    "step_regression", "provider_funding",
+    "open_support_cases",
+    "asgsf_packages",
+    "asgsf_rules",
+    "workforce",
+    "step_profile",
+    "step_regression",
+    "provider_funding",
 ]
 
 
@@ -75,12 +80,16 @@ def test_register_size_and_unique_ids(register: pd.DataFrame) -> None:
     assert register["figure_id"].str.match(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$").all()
 
 
-def test_every_source_text_is_verbatim_in_its_seed(register: pd.DataFrame, seeds: dict[str, str]) -> None:
+def test_every_source_text_is_verbatim_in_its_seed(
+    register: pd.DataFrame, seeds: dict[str, str]
+) -> None:
     missing = [
         r.figure_id for r in register.itertuples() if r.source_text not in seeds[r.source_document]
     ]
     assert not missing, f"source_text not found verbatim: {missing[:10]}"
-    printed = [r.figure_id for r in register.itertuples() if r.value_as_printed not in r.source_text]
+    printed = [
+        r.figure_id for r in register.itertuples() if r.value_as_printed not in r.source_text
+    ]
     assert not printed, printed
 
 
@@ -98,23 +107,68 @@ SAMPLE = [
     ("cases.coverage.raas_unable_disability.pct", "62%", 62, "16 (62%) were unable to report"),
     ("support.recipients.adoptive_parents.pct", "30%", 30, "adoptive parents (30%)"),
     ("core.therapy.route.spot_purchase.pct", "46%", 46, "spot purchasing (46%)"),
-    ("core.training.route.raa_provided.pct", "56%", 56, "In 56% of cases the RAA provided the training."),
-    ("core.group.route.delivered_internally.pct", "Eighty-three percent", 83, "Eighty-three percent of group work"),
+    (
+        "core.training.route.raa_provided.pct",
+        "56%",
+        56,
+        "In 56% of cases the RAA provided the training.",
+    ),
+    (
+        "core.group.route.delivered_internally.pct",
+        "Eighty-three percent",
+        83,
+        "Eighty-three percent of group work",
+    ),
     ("tiers.targeted.pct", "Thirty-nine percent", 39, "Thirty-nine percent as targeted support."),
     ("asgsf.packages.2018_19", "4672", 4672, "from 4672 in 2018/19"),
     ("asgsf.packages.2022_23", "14,481", 14481, "to 14,481 in 2022/23"),
-    ("asgsf.packages.growth_2018_19_2022_23.pct", "209.9%", 209.9, "representing a 209.9% increase"),
+    (
+        "asgsf.packages.growth_2018_19_2022_23.pct",
+        "209.9%",
+        209.9,
+        "representing a 209.9% increase",
+    ),
     ("asgsf.therapy.family_therapy", "12,606", 12606, "family therapy 12,606 (25%)"),
     ("asgsf.therapy.specialist_assessments", "5804", 5804, "specialist assessments 5804(11%)"),
     ("asgsf.therapy.filial_therapy", "23", 23, "filial therapy 23 (0%) times"),
-    ("asgsf.rules.fair_access_limit.therapy", "£5,000", 5000, "'fair access limit' of £5,000 per child per year"),
-    ("asgsf.rules.fair_access_limit.specialist_assessment", "£2,500", 2500, "£2,500 per child per year for specialist"),
-    ("asgsf.rules.match_funding.max_total_per_child", "£30,000", 30000, "up to a maximum of £30,000 per child"),
-    ("asgsf.rules.eligibility.max_age_ehcp", "25", 25, "up to and including the age of 21, or 25 with"),
+    (
+        "asgsf.rules.fair_access_limit.therapy",
+        "£5,000",
+        5000,
+        "'fair access limit' of £5,000 per child per year",
+    ),
+    (
+        "asgsf.rules.fair_access_limit.specialist_assessment",
+        "£2,500",
+        2500,
+        "£2,500 per child per year for specialist",
+    ),
+    (
+        "asgsf.rules.match_funding.max_total_per_child",
+        "£30,000",
+        30000,
+        "up to a maximum of £30,000 per child",
+    ),
+    (
+        "asgsf.rules.eligibility.max_age_ehcp",
+        "25",
+        25,
+        "up to and including the age of 21, or 25 with",
+    ),
     ("workforce.fte.total", "425.37", 425.37, "approximately 425.37 Full Time Equivalent"),
     ("workforce.role.social_workers.pct", "55%", 55, "55% are social workers"),
-    ("workforce.skill.ddp.pct", "34%", 34, "34% have trained in Dyadic Developmental Psychotherapy"),
-    ("workforce.raas_with_skill.buss", "five", 5, "five Building Underdeveloped Sensorimotor Systems (BUSS)"),
+    (
+        "workforce.skill.ddp.pct",
+        "34%",
+        34,
+        "34% have trained in Dyadic Developmental Psychotherapy",
+    ),
+    (
+        "workforce.raas_with_skill.buss",
+        "five",
+        5,
+        "five Building Underdeveloped Sensorimotor Systems (BUSS)",
+    ),
     ("workforce.gaps.ddp", "eight", 8, "eight RAAs identified gaps in relation to DDP training"),
     ("step.parents.n", "235", 235, "235 Parents were asked"),
     ("step.parent_anxiety.pct", "15%", 15, "15% reported having anxiety"),
@@ -125,13 +179,38 @@ SAMPLE = [
     ("funding.provider_a.north_west", "£4,801,551", 4801551, "£4,801,551 (73%)"),
     ("funding.provider_d.yorkshire_humber.pct", "91%", 91, "£3,158,457 (91%)"),
     ("funding.provider_e.total", "£2,969,664", 2969664, "£2,969,664"),
-    ("appx.north_east.staff_survey.barrier.availability_waits.pct", "43%", 43, "long waiting times (43%)"),
+    (
+        "appx.north_east.staff_survey.barrier.availability_waits.pct",
+        "43%",
+        43,
+        "long waiting times (43%)",
+    ),
     ("appx.midlands.adopter_survey.n", "168", 168, "168 responses received"),
-    ("appx.midlands.provider_survey.sole_trader.pct", "41%", 41, "41% of respondents work as sole traders"),
-    ("appx.north_west.send_asgsf_applicants.pct", "35%", 35, "SEND 35% of children applying to ASGSF"),
-    ("budget.full.innovation_fund.2024_25", "£637,164", 637164, "Innovation Fund\t£380,664\t£637,164"),
+    (
+        "appx.midlands.provider_survey.sole_trader.pct",
+        "41%",
+        41,
+        "41% of respondents work as sole traders",
+    ),
+    (
+        "appx.north_west.send_asgsf_applicants.pct",
+        "35%",
+        35,
+        "SEND 35% of children applying to ASGSF",
+    ),
+    (
+        "budget.full.innovation_fund.2024_25",
+        "£637,164",
+        637164,
+        "Innovation Fund\t£380,664\t£637,164",
+    ),
     ("budget.full.total.2023_24", "£1.5m", 1_500_000, "<b>£1.5m</b>"),
-    ("budget.wp1.regional_champion.2023_24", "£40,500", 40500, "Regional Champion\t£40,500*\t£54,000"),
+    (
+        "budget.wp1.regional_champion.2023_24",
+        "£40,500",
+        40500,
+        "Regional Champion\t£40,500*\t£54,000",
+    ),
 ]
 
 
@@ -139,9 +218,17 @@ def test_sample_is_large_enough() -> None:
     assert len(SAMPLE) >= 25
 
 
-@pytest.mark.parametrize(("figure_id", "printed", "value", "phrase"), SAMPLE, ids=[s[0] for s in SAMPLE])
-def test_sample_transcription(register: pd.DataFrame, seeds: dict[str, str], figure_id: str,
-                              printed: str, value: float, phrase: str) -> None:
+@pytest.mark.parametrize(
+    ("figure_id", "printed", "value", "phrase"), SAMPLE, ids=[s[0] for s in SAMPLE]
+)
+def test_sample_transcription(
+    register: pd.DataFrame,
+    seeds: dict[str, str],
+    figure_id: str,
+    printed: str,
+    value: float,
+    phrase: str,
+) -> None:
     row = register.set_index("figure_id").loc[figure_id]
     seed = seeds[row["source_document"]]
     assert phrase in seed, "the check phrase itself must come from the source"
@@ -157,7 +244,9 @@ def test_sample_transcription(register: pd.DataFrame, seeds: dict[str, str], fig
 
 
 def test_percent_dims_are_integers_where_printed_as_integers(register: pd.DataFrame) -> None:
-    pct = register[(register["unit"] == "percent") & register["value_as_printed"].str.fullmatch(r"\d+%")]
+    pct = register[
+        (register["unit"] == "percent") & register["value_as_printed"].str.fullmatch(r"\d+%")
+    ]
     assert len(pct) > 50
     assert (pct["value"] == pct["value_as_printed"].str.rstrip("%").astype(float)).all()
 
@@ -172,12 +261,25 @@ def test_figure_lookup_errors() -> None:
 def test_step_regression_terms_cover_the_step_schema() -> None:
     reg = load_published("step_regression")
     assert set(reg["term"]) == {
-        "child_age", "has_biological_children", "dv_exposure", "parent_anxiety",
-        "dx_learning_difficulty", "dx_autism", "dx_fasd", "dx_ptsd", "dx_attachment_disorder",
-        "dx_neurological", "child_age_at_entry_to_care", "child_age_at_placement", "child_ethnicity",
+        "child_age",
+        "has_biological_children",
+        "dv_exposure",
+        "parent_anxiety",
+        "dx_learning_difficulty",
+        "dx_autism",
+        "dx_fasd",
+        "dx_ptsd",
+        "dx_attachment_disorder",
+        "dx_neurological",
+        "child_age_at_entry_to_care",
+        "child_age_at_placement",
+        "child_ethnicity",
     }
     assert set(reg.loc[reg["in_final_model"] == "no", "term"]) == {
-        "child_age_at_entry_to_care", "child_age_at_placement", "child_ethnicity"}
+        "child_age_at_entry_to_care",
+        "child_age_at_placement",
+        "child_ethnicity",
+    }
 
 
 def test_provider_regions_match_reference() -> None:
@@ -208,7 +310,7 @@ def test_malformed_file_fails_loudly(tmp_path: Path) -> None:
     path = folder / "open_support_cases.csv"
 
     def edit(rows: list[dict[str, str]], fields: list[str]) -> None:
-        rows[2]["value"] = "10,077"          # row 4 in the file: not a plain number
+        rows[2]["value"] = "10,077"  # row 4 in the file: not a plain number
         rows[4]["recipient_group"] = "kids"  # row 6: not an allowed value
         rows[6]["value_as_printed"] = "99%"  # row 8: not in source_text
 
@@ -261,4 +363,5 @@ def test_value_must_agree_with_printed_numeral(tmp_path: Path) -> None:
     with pytest.raises(InputDataError) as info:
         load_published("open_support_cases", folder)
     assert [(p.column, p.rule) for p in info.value.problems] == [
-        ("value", "value_agrees_with_printed_numeral")]
+        ("value", "value_agrees_with_printed_numeral")
+    ]

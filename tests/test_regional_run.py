@@ -16,8 +16,18 @@ runner = CliRunner()
 
 
 def _run(region: str, folder: str, output: Path):
-    return runner.invoke(app, ["run", "--region", region, "--data-dir", str(FIXTURES / folder),
-                               "--output-dir", str(output)])
+    return runner.invoke(
+        app,
+        [
+            "run",
+            "--region",
+            region,
+            "--data-dir",
+            str(FIXTURES / folder),
+            "--output-dir",
+            str(output),
+        ],
+    )
 
 
 def test_wrong_files_stop_with_the_validators_messages_and_write_nothing(tmp_path):
@@ -32,11 +42,17 @@ def test_south_west_gets_its_report_from_its_own_files(tmp_path):
     result = _run("South West", "south_west", out)
     assert result.exit_code == 0, result.output
     manifest = pd.read_csv(out / "manifest.csv", keep_default_na=False)
-    assert set(manifest.loc[manifest["kind"] == "table", "data_kind"]) >= {"microdata", "public", "published"}
+    assert set(manifest.loc[manifest["kind"] == "table", "data_kind"]) >= {
+        "microdata",
+        "public",
+        "published",
+    }
     assert (out / "tables" / "joint_commissioning_shortlist.csv").is_file()
     assert (out / "tables" / "skills_gaps.csv").is_file()
     repo = Path(__file__).resolve().parents[1]
-    assert (repo / "outputs" / "reports" / "regional_needs_assessment_south-west-own-data.html").is_file()
+    assert (
+        repo / "outputs" / "reports" / "regional_needs_assessment_south-west-own-data.html"
+    ).is_file()
 
 
 def test_tiny_extract_releases_no_unsafe_count_and_logs_every_output(tmp_path):

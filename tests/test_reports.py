@@ -7,11 +7,24 @@ from nps_analysis.reports import strip_volatile_metadata
 
 def test_strip_volatile_metadata_removes_times_and_paths():
     nb = {
-        "metadata": {"papermill": {"start_time": "t", "end_time": "t", "duration": 1.0,
-                                   "input_path": "/abs/in.ipynb", "output_path": "/abs/out.ipynb",
-                                   "parameters": {"region": "Eastern"}}},
-        "cells": [{"metadata": {"execution": {"iopub.status.busy": "t"},
-                                "papermill": {"start_time": "t", "duration": 2, "status": "completed"}}}],
+        "metadata": {
+            "papermill": {
+                "start_time": "t",
+                "end_time": "t",
+                "duration": 1.0,
+                "input_path": "/abs/in.ipynb",
+                "output_path": "/abs/out.ipynb",
+                "parameters": {"region": "Eastern"},
+            }
+        },
+        "cells": [
+            {
+                "metadata": {
+                    "execution": {"iopub.status.busy": "t"},
+                    "papermill": {"start_time": "t", "duration": 2, "status": "completed"},
+                }
+            }
+        ],
     }
     cleaned = strip_volatile_metadata(nb)
     assert cleaned["metadata"]["papermill"] == {"parameters": {"region": "Eastern"}}

@@ -26,7 +26,8 @@ CONFIG = SDCConfig()
 def _grid(values: list[list[int]]) -> pd.DataFrame:
     rows = [
         {"region": f"r{i}", "therapy": f"t{j}", "n": v}
-        for i, row in enumerate(values) for j, v in enumerate(row)
+        for i, row in enumerate(values)
+        for j, v in enumerate(row)
     ]
     return pd.DataFrame(rows)
 
@@ -38,7 +39,8 @@ def _suppressed(df: pd.DataFrame, column: str = "n") -> pd.Series:
 grids = st.integers(min_value=1, max_value=6).flatmap(
     lambda n_cols: st.lists(
         st.lists(st.integers(min_value=0, max_value=60), min_size=n_cols, max_size=n_cols),
-        min_size=1, max_size=6,
+        min_size=1,
+        max_size=6,
     )
 )
 
@@ -63,8 +65,10 @@ def test_no_row_or_column_with_exactly_one_suppressed_cell(values):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50),
-       st.sampled_from([3, 5, 10]))
+@given(
+    st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=50),
+    st.sampled_from([3, 5, 10]),
+)
 def test_rounded_values_are_multiples_of_base_within_half_base(values, base):
     raw = pd.Series(values)
     rounded = round_to_base(raw, base)
@@ -72,8 +76,11 @@ def test_rounded_values_are_multiples_of_base_within_half_base(values, base):
     assert ((rounded - raw).abs() <= base / 2).all()
 
 
-@given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=50),
-       st.integers(min_value=1, max_value=30))
+@given(
+    st.integers(min_value=0, max_value=500),
+    st.integers(min_value=1, max_value=50),
+    st.integers(min_value=1, max_value=30),
+)
 def test_dof_rule_fails_exactly_when_residual_dof_below_threshold(n, k, threshold):
     config = SDCConfig(safe_dof_threshold=threshold)
     assert dof_is_safe(n, k, config) == (n - k >= threshold)
@@ -97,12 +104,22 @@ def test_recoverable_cell_triggers_secondary_suppression_across_rows_and_columns
 def test_zero_is_suppressed_when_zeros_are_disclosive_and_kept_otherwise():
     df = _grid([[0, 50, 60]])
     assert primary_mask(df["n"], SDCConfig()).tolist() == [True, False, False]
-    assert primary_mask(df["n"], SDCConfig(zeros_are_disclosive=False)).tolist() == [False, False, False]
+    assert primary_mask(df["n"], SDCConfig(zeros_are_disclosive=False)).tolist() == [
+        False,
+        False,
+        False,
+    ]
 
 
 def test_percentages_and_cis_of_unsafe_counts_are_suppressed():
-    df = pd.DataFrame({"dx": ["a", "b", "c"], "count": [4, 50, 60], "pct": [3.5, 43.9, 52.6],
-                       "ci_low": [1.0, 35.0, 43.0]})
+    df = pd.DataFrame(
+        {
+            "dx": ["a", "b", "c"],
+            "count": [4, 50, 60],
+            "pct": [3.5, 43.9, 52.6],
+            "ci_low": [1.0, 35.0, 43.0],
+        }
+    )
     out = protect_counts(df, ["count"], {"pct": "count", "ci_low": "count"}, ["dx"], CONFIG).table
     assert out.loc[0, "pct"] == SUPPRESSED and out.loc[0, "ci_low"] == SUPPRESSED
     assert out.loc[2, "pct"] == 52.6  # the largest is not needed for secondary suppression
@@ -110,8 +127,12 @@ def test_percentages_and_cis_of_unsafe_counts_are_suppressed():
 
 def test_dominant_contributor_fails_acro_checks():
     rng = np.random.default_rng(0)
-    records = pd.DataFrame({"provider": ["A"] * 30 + ["B"] * 30,
-                            "amount": np.r_[rng.uniform(100, 200, 29), 1_000_000, rng.uniform(100, 200, 30)]})
+    records = pd.DataFrame(
+        {
+            "provider": ["A"] * 30 + ["B"] * 30,
+            "amount": np.r_[rng.uniform(100, 200, 29), 1_000_000, rng.uniform(100, 200, 30)],
+        }
+    )
     table, reason = magnitude_table(records, ["provider"], "amount", CONFIG)
     assert table.loc[table["provider"] == "A", "total"].item() == SUPPRESSED
     assert "NKCheck" in reason or "PPercentCheck" in reason
@@ -144,7 +165,9 @@ def test_writer_withholds_regression_with_too_few_dof(tmp_path):
 
 def test_writer_suppresses_counts_and_logs_it(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata")
-    df = pd.DataFrame({"therapy": ["x", "y", "z"], "packages": [2, 30, 40], "share_pct": [2.8, 41.7, 55.6]})
+    df = pd.DataFrame(
+        {"therapy": ["x", "y", "z"], "packages": [2, 30, 40], "share_pct": [2.8, 41.7, 55.6]}
+    )
     path = out.table(df, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"})
     text = path.read_text()
     assert "x,c,c" in text and "y,c,c" in text and "z,40,55.6" in text
@@ -181,9 +204,13 @@ def test_rounding_mode_rounds_instead_of_suppressing(tmp_path):
 
 def test_hidden_counts_are_checked_then_dropped(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata")
-    df = pd.DataFrame({"skill": ["DDP", "NVR", "TLSW"], "trained_fte": [20.5, 3.2, 12.0], "staff": [25, 4, 15]})
+    df = pd.DataFrame(
+        {"skill": ["DDP", "NVR", "TLSW"], "trained_fte": [20.5, 3.2, 12.0], "staff": [25, 4, 15]}
+    )
     out.table(df, "coverage", hidden_counts=["staff"], derived={"trained_fte": "staff"})
-    assert (tmp_path / "tables" / "coverage.csv").read_text() == "skill,trained_fte\nDDP,20.5\nNVR,c\nTLSW,c\n"
+    assert (
+        tmp_path / "tables" / "coverage.csv"
+    ).read_text() == "skill,trained_fte\nDDP,20.5\nNVR,c\nTLSW,c\n"
     assert out.manifest().loc[0, "status"] == "suppressed"
 
 
@@ -200,6 +227,26 @@ def test_explicit_dims_limit_secondary_suppression(tmp_path):
 
 def test_floats_beside_markers_keep_the_stable_format(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata")
-    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 30, 40], "pct": [4.0, 41.0 + 1 / 3, 54.66666666666]})
+    df = pd.DataFrame(
+        {"g": ["a", "b", "c"], "n": [3, 30, 40], "pct": [4.0, 41.0 + 1 / 3, 54.66666666666]}
+    )
     out.table(df, "pcts", counts=["n"], derived={"pct": "n"})
     assert "c,40,54.66666667" in (tmp_path / "tables" / "pcts.csv").read_text()
+
+
+def test_unsuppressed_view_needs_the_secure_switch_and_never_runs_in_the_pipeline(
+    tmp_path, monkeypatch
+):
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 30, 40]})
+    out.table(df, "counts", counts=["n"])
+    monkeypatch.delenv("NPS_SECURE_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("NPS_PIPELINE_RUN", raising=False)
+    with pytest.raises(PermissionError, match="secure environment"):
+        out.unsuppressed("counts")
+    monkeypatch.setenv("NPS_SECURE_ENVIRONMENT", "1")
+    assert out.unsuppressed("counts")["n"].tolist() == [3, 30, 40]
+    assert "3" not in (tmp_path / "tables" / "counts.csv").read_text().split("\n")[1]
+    monkeypatch.setenv("NPS_PIPELINE_RUN", "1")
+    with pytest.raises(PermissionError, match="pipeline"):
+        out.unsuppressed("counts")

@@ -35,7 +35,9 @@ def data(synth_dir: Path) -> dict[str, pd.DataFrame]:
 
 def test_byte_identical_for_same_seed(synth_dir: Path, tmp_path: Path) -> None:
     written = generate_all(tmp_path, PARAMS)
-    assert sorted(p.name for p in written) == sorted([f"{n}.csv" for n in DATASET_NAMES] + ["README.md"])
+    assert sorted(p.name for p in written) == sorted(
+        [f"{n}.csv" for n in DATASET_NAMES] + ["README.md"]
+    )
     for path in written:
         assert path.read_bytes() == (synth_dir / path.name).read_bytes(), path.name
     assert "SYNTHETIC" in (tmp_path / "README.md").read_text(encoding="utf-8")
@@ -61,9 +63,18 @@ def test_open_cases_margins_exact(data: dict[str, pd.DataFrame]) -> None:
     assert by_group["birth families"] == figure("cases.group.birth_families")
     assert by_group["adopted adults"] == figure("cases.group.adopted_adults")
     assert oc["count"].sum() == figure("cases.total")
-    bands = oc[oc["recipient_group"] == "children"].groupby("child_age_band", observed=True)["count"].sum()
-    for band, fid in (("0-4", "0_4"), ("5-11", "5_11"), ("12-15", "12_15"), ("16-18", "16_18"),
-                      ("not reported", "not_reported")):
+    bands = (
+        oc[oc["recipient_group"] == "children"]
+        .groupby("child_age_band", observed=True)["count"]
+        .sum()
+    )
+    for band, fid in (
+        ("0-4", "0_4"),
+        ("5-11", "5_11"),
+        ("12-15", "12_15"),
+        ("16-18", "16_18"),
+        ("not reported", "not_reported"),
+    ):
         assert bands[band] == figure(f"cases.children.age.{fid}")
 
 
@@ -91,7 +102,12 @@ def test_asgsf_category_change(data: dict[str, pd.DataFrame]) -> None:
 
 
 def test_asgsf_stated_year_on_year_increases(data: dict[str, pd.DataFrame]) -> None:
-    table = data["asgsf_packages"].groupby(["therapy_type", "financial_year"], observed=True).size().unstack()
+    table = (
+        data["asgsf_packages"]
+        .groupby(["therapy_type", "financial_year"], observed=True)
+        .size()
+        .unstack()
+    )
     for therapy in STATED_RISING:
         assert (np.diff(table.loc[therapy].to_numpy()) > 0).all(), therapy
 
@@ -101,19 +117,29 @@ def test_provider_funding_by_region_exact(data: dict[str, pd.DataFrame]) -> None
     named = pk[pk["provider"].str.fullmatch(r"Provider [A-E]").fillna(False)]
     got = named.groupby(["provider", "region"], observed=True)["amount_gbp"].sum()
     pub = load_published("provider_funding")
-    pub = pub[(pub["measure"] == "gbp") & (pub["region"] != "all") & pub["figure_id"].str.startswith("funding.provider_")]
-    want = pd.Series(pub["value"].to_numpy(), index=pd.MultiIndex.from_arrays(
-        ["Provider " + pub["provider"], pub["region"]]))
+    pub = pub[
+        (pub["measure"] == "gbp")
+        & (pub["region"] != "all")
+        & pub["figure_id"].str.startswith("funding.provider_")
+    ]
+    want = pd.Series(
+        pub["value"].to_numpy(),
+        index=pd.MultiIndex.from_arrays(["Provider " + pub["provider"], pub["region"]]),
+    )
     assert len(got) == len(want)
     for key, value in want.items():
         assert got[key] == value, key
     for p in "ABCDE":
-        assert named.loc[named["provider"] == f"Provider {p}", "amount_gbp"].sum() == figure(f"funding.provider_{p.lower()}.total")
+        assert named.loc[named["provider"] == f"Provider {p}", "amount_gbp"].sum() == figure(
+            f"funding.provider_{p.lower()}.total"
+        )
 
 
 def test_asgsf_amounts_respect_limits(data: dict[str, pd.DataFrame]) -> None:
     pk = data["asgsf_packages"]
-    assert (pk["amount_gbp"] >= 0).all() and (pk["amount_gbp"] <= figure("asgsf.rules.match_funding.max_total_per_child")).all()
+    assert (pk["amount_gbp"] >= 0).all() and (
+        pk["amount_gbp"] <= figure("asgsf.rules.match_funding.max_total_per_child")
+    ).all()
     fal = np.where(pk["therapy_type"] == "Specialist assessments", 2500, 5000)
     assert (pk["match_funded"].to_numpy() == (pk["amount_gbp"].to_numpy() > fal)).all()
 
@@ -135,7 +161,12 @@ def test_workforce_exact(data: dict[str, pd.DataFrame]) -> None:
     for skill in ("ddp", "theraplay", "tlsw", "nvr"):
         trained = fte_h[reporting & wf[f"trained_{skill}"].fillna(False)].sum()
         assert round(trained / base * 100) == figure(f"workforce.skill.{skill}.pct"), skill
-    assert wf.loc[~reporting, ["trained_theraplay", "trained_tlsw", "trained_nvr", "trained_buss"]].isna().all().all()
+    assert (
+        wf.loc[~reporting, ["trained_theraplay", "trained_tlsw", "trained_nvr", "trained_buss"]]
+        .isna()
+        .all()
+        .all()
+    )
 
 
 def test_skills_gaps_exact(data: dict[str, pd.DataFrame]) -> None:
@@ -153,7 +184,9 @@ def test_skills_gaps_exact(data: dict[str, pd.DataFrame]) -> None:
     for skill in ("DDP", "Theraplay", "TLSW", "BUSS", "NVR"):
         assert has[skill] == figure(f"workforce.raas_with_skill.{skill.lower()}")
     reporting = set(data["workforce"].loc[data["workforce"]["trained_ddp"].notna(), "raa"])
-    assert not reporting & set(stated["raa"]), "training types are stated only by RAAs without exact numbers"
+    assert not reporting & set(stated["raa"]), (
+        "training types are stated only by RAAs without exact numbers"
+    )
 
 
 # ------------------------------------------------------------------------------------ STEP
@@ -161,18 +194,34 @@ def test_step_profile_exact(data: dict[str, pd.DataFrame]) -> None:
     s = data["step"]
     n = figure("step.parents.n")
     assert len(s) == n and (s["region"] == "Eastern").all()
-    assert set(s["raa"].astype(str)) <= {"Adopt East", "Adoption Connects", "Cambridgeshire & Peterborough Adoption"}
+    assert set(s["raa"].astype(str)) <= {
+        "Adopt East",
+        "Adoption Connects",
+        "Cambridgeshire & Peterborough Adoption",
+    }
     a, d = s["parent_anxiety"], s["parent_depression"]
     c, dis = s["parent_chronic_illness"], s["parent_disability"]
     none = ~(a | d | c | dis)
-    groups = {"parent_no_condition": none, "parent_anxiety": a & ~d, "parent_anxiety_and_depression": a & d,
-              "parent_chronic_illness": c, "parent_depression": d & ~a, "parent_disability": dis}
+    groups = {
+        "parent_no_condition": none,
+        "parent_anxiety": a & ~d,
+        "parent_anxiety_and_depression": a & d,
+        "parent_chronic_illness": c,
+        "parent_depression": d & ~a,
+        "parent_disability": dis,
+    }
     for name, mask in groups.items():
         assert round(mask.sum() / n * 100) == figure(f"step.{name}.pct"), name
     assert sum(int(m.sum()) for m in groups.values()) == n, "parent groups are mutually exclusive"
     dx = s[[c for c in s.columns if c.startswith("dx_")]]
     assert dx.any(axis=1).sum() == figure("step.child_any_diagnosis.n")
-    for col in ("dx_learning_difficulty", "dx_autism", "dx_attachment_disorder", "dx_ptsd", "dx_conduct_disorder"):
+    for col in (
+        "dx_learning_difficulty",
+        "dx_autism",
+        "dx_attachment_disorder",
+        "dx_ptsd",
+        "dx_conduct_disorder",
+    ):
         assert round(dx[col].sum() / n * 100) == figure(f"step.{col}.pct"), col
     ages = s[["child_age_at_entry_to_care", "child_age_at_placement", "child_age"]]
     assert (ages.diff(axis=1).iloc[:, 1:].fillna(0) >= 0).all().all()
@@ -180,8 +229,12 @@ def test_step_profile_exact(data: dict[str, pd.DataFrame]) -> None:
 
 def test_step_ols_reproduces_published_effects(data: dict[str, pd.DataFrame]) -> None:
     reg = load_published("step_regression")
-    published = reg[reg["value"].notna() & reg["measure"].isin(["coefficient_per_year", "approx_difference"])]
-    terms = list(published["term"]) + [t for t in PARAMS["step"]["unpublished_effects"] if t not in set(published["term"])]
+    published = reg[
+        reg["value"].notna() & reg["measure"].isin(["coefficient_per_year", "approx_difference"])
+    ]
+    terms = list(published["term"]) + [
+        t for t in PARAMS["step"]["unpublished_effects"] if t not in set(published["term"])
+    ]
     cc = data["step"].dropna(subset=[*terms, "tayc_r_total"])
     x = np.column_stack([np.ones(len(cc)), cc[terms].astype(float).to_numpy()])
     beta = np.linalg.lstsq(x, cc["tayc_r_total"].to_numpy(dtype=float), rcond=None)[0]
@@ -206,7 +259,9 @@ def test_largest_remainder_sums_exactly(total: int, weights: list[float]) -> Non
 def test_controlled_round_keeps_margins(r: int, c: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, 500, r)
-    cols = largest_remainder(int(rows.sum()), rng.random(c) + 0.1) if rows.sum() else np.zeros(c, int)
+    cols = (
+        largest_remainder(int(rows.sum()), rng.random(c) + 0.1) if rows.sum() else np.zeros(c, int)
+    )
     m = ipf(rng.random((r, c)) + 0.01, rows.astype(float), cols.astype(float))
     out = controlled_round(m, rows, cols)
     assert (out.sum(1) == rows).all() and (out.sum(0) == cols).all() and (out >= 0).all()

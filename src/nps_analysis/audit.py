@@ -27,8 +27,17 @@ from nps_analysis.published import all_figures, load_published, load_reference
 
 STATUSES = ("match", "rounding_convention", "discrepancy", "not_derivable")
 LEDGER_COLUMNS = [
-    "figure_id", "section", "statement", "published_value", "recomputed_value", "rule", "status",
-    "note", "source_document", "table", "inputs",
+    "figure_id",
+    "section",
+    "statement",
+    "published_value",
+    "recomputed_value",
+    "rule",
+    "status",
+    "note",
+    "source_document",
+    "table",
+    "inputs",
 ]
 CONVENTIONS: list[tuple[str, str]] = [
     ("half-up rounding", ROUND_HALF_UP),
@@ -65,24 +74,44 @@ class Outcome:
 _CASE_GROUPS = ["children", "adoptive_parents", "birth_families", "adopted_adults"]
 _AGE_BANDS = ["0_4", "5_11", "12_15", "16_18", "not_reported"]
 _THERAPIES = [
-    "creative_therapies", "family_therapy", "psychotherapy", "therapeutic_parenting",
-    "specialist_assessments", "extensive_therapeutic_life_story_work", "multi_disciplinary_packages",
-    "short_breaks", "filial_therapy",
+    "creative_therapies",
+    "family_therapy",
+    "psychotherapy",
+    "therapeutic_parenting",
+    "specialist_assessments",
+    "extensive_therapeutic_life_story_work",
+    "multi_disciplinary_packages",
+    "short_breaks",
+    "filial_therapy",
 ]
 _BUDGET_LINES = [
-    "leeds_host_fee", "core_staff", "regional_commissioning_member", "regional_champion",
-    "programme_evaluation", "data_analysis_support", "innovation_fund", "commissioning_support_offer",
+    "leeds_host_fee",
+    "core_staff",
+    "regional_commissioning_member",
+    "regional_champion",
+    "programme_evaluation",
+    "data_analysis_support",
+    "innovation_fund",
+    "commissioning_support_offer",
 ]
 _WP_OF_LINE = {
-    "core_staff": "wp1", "regional_commissioning_member": "wp1", "regional_champion": "wp1",
-    "programme_evaluation": "wp1", "data_analysis_support": "wp2", "innovation_fund": "wp3",
+    "core_staff": "wp1",
+    "regional_commissioning_member": "wp1",
+    "regional_champion": "wp1",
+    "programme_evaluation": "wp1",
+    "data_analysis_support": "wp2",
+    "innovation_fund": "wp3",
     "commissioning_support_offer": "wp4",
 }
 _REGION_RAA_COUNTS = {
-    "appx.eastern.raas": "Eastern", "appx.north_west.raas": "North West",
-    "appx.north_east.raas": "North East", "appx.south_east.raas": "South East",
-    "appx.midlands.raas": "Midlands", "appx.yorkshire_humber.raas": "Yorkshire & Humber",
-    "appx.london.adopt_london_raas": "London", "step.next_report.raas": "Eastern",
+    "appx.eastern.raas": "Eastern",
+    "appx.north_west.raas": "North West",
+    "appx.north_east.raas": "North East",
+    "appx.south_east.raas": "South East",
+    "appx.midlands.raas": "Midlands",
+    "appx.yorkshire_humber.raas": "Yorkshire & Humber",
+    "appx.london.adopt_london_raas": "London",
+    "step.next_report.raas": "Eastern",
 }
 
 
@@ -90,66 +119,197 @@ def _explicit_rules() -> list[Rule]:
     rules = [
         Rule("cases.total", "sum", tuple(f"cases.group.{g}" for g in _CASE_GROUPS)),
         Rule("cases.group.children", "sum", tuple(f"cases.children.age.{b}" for b in _AGE_BANDS)),
-        Rule("asgsf.packages.growth_2018_19_2022_23.pct", "growth",
-             ("asgsf.packages.2018_19", "asgsf.packages.2022_23")),
-        Rule("core.type.therapy_training_group.pct", "percent_sum",
-             ("core.type.therapeutic_support.pct", "core.type.training.pct", "core.type.group_support.pct"),
-             hint="The three printed shares add to 52%, yet the text says they 'equate to 50%'."),
-        Rule("core.type.therapy_training_group.pct.key_insight", "percent_sum",
-             ("core.type.therapeutic_support.pct", "core.type.training.pct", "core.type.group_support.pct"),
-             hint="The Key Insight repeats the 50% that the s3.3 breakdown (18% + 17% + 17%) does not support."),
-        Rule("tiers.not_stated.pct", "residual",
-             tuple(f"tiers.{t}.pct" for t in ("universal", "targeted", "specialist", "voice_and_influence"))),
-        Rule("support.recipients.not_stated.pct", "residual",
-             tuple(f"support.recipients.{g}.pct" for g in ("adoptive_parents", "adopted_children",
-                                                           "adopted_adults", "birth_families"))),
-        Rule("step.parent_no_condition.pct", "residual",
-             tuple(f"step.{c}.pct" for c in ("parent_anxiety", "parent_anxiety_and_depression",
-                                             "parent_chronic_illness", "parent_depression",
-                                             "parent_disability"))),
-        Rule("step.reg.child_age.effect_5y", "product", ("step.reg.child_age.coef",), {"factor": 5}),
-        Rule("step.reg.child_age.effect_10y", "product", ("step.reg.child_age.coef",), {"factor": 10}),
+        Rule(
+            "asgsf.packages.growth_2018_19_2022_23.pct",
+            "growth",
+            ("asgsf.packages.2018_19", "asgsf.packages.2022_23"),
+        ),
+        Rule(
+            "core.type.therapy_training_group.pct",
+            "percent_sum",
+            (
+                "core.type.therapeutic_support.pct",
+                "core.type.training.pct",
+                "core.type.group_support.pct",
+            ),
+            hint="The three printed shares add to 52%, yet the text says they 'equate to 50%'.",
+        ),
+        Rule(
+            "core.type.therapy_training_group.pct.key_insight",
+            "percent_sum",
+            (
+                "core.type.therapeutic_support.pct",
+                "core.type.training.pct",
+                "core.type.group_support.pct",
+            ),
+            hint="The Key Insight repeats the 50% that the s3.3 breakdown (18% + 17% + 17%) does not support.",
+        ),
+        Rule(
+            "tiers.not_stated.pct",
+            "residual",
+            tuple(
+                f"tiers.{t}.pct"
+                for t in ("universal", "targeted", "specialist", "voice_and_influence")
+            ),
+        ),
+        Rule(
+            "support.recipients.not_stated.pct",
+            "residual",
+            tuple(
+                f"support.recipients.{g}.pct"
+                for g in (
+                    "adoptive_parents",
+                    "adopted_children",
+                    "adopted_adults",
+                    "birth_families",
+                )
+            ),
+        ),
+        Rule(
+            "step.parent_no_condition.pct",
+            "residual",
+            tuple(
+                f"step.{c}.pct"
+                for c in (
+                    "parent_anxiety",
+                    "parent_anxiety_and_depression",
+                    "parent_chronic_illness",
+                    "parent_depression",
+                    "parent_disability",
+                )
+            ),
+        ),
+        Rule(
+            "step.reg.child_age.effect_5y", "product", ("step.reg.child_age.coef",), {"factor": 5}
+        ),
+        Rule(
+            "step.reg.child_age.effect_10y", "product", ("step.reg.child_age.coef",), {"factor": 10}
+        ),
         Rule("step.dx_learning_difficulty.one_in", "one_in", ("step.dx_learning_difficulty.pct",)),
         Rule("step.dx_autism.one_in", "one_in", ("step.dx_autism.pct",)),
         Rule("step.dx_attachment_disorder.one_in", "one_in", ("step.dx_attachment_disorder.pct",)),
-        Rule("budget.wp1.regional_commissioning_member.2023_24", "product",
-             ("budget.pot.regional_commissioning_member.per_annum", "budget.wp1.partial_year_months"),
-             {"factor": Fraction(1, 12)}),
-        Rule("budget.wp1.regional_champion.2023_24", "product",
-             ("budget.pot.regional_champion.per_annum", "budget.wp1.partial_year_months"),
-             {"factor": Fraction(1, 12)}),
-        Rule("budget.innovation_fund.total", "sum",
-             ("budget.wp3.innovation_fund.2023_24", "budget.wp3.innovation_fund.2024_25")),
-        Rule("appx.north_east.provider_survey.n", "sum",
-             ("appx.north_east.provider_survey.med_large", "appx.north_east.provider_survey.sole_small")),
-        Rule("appx.north_west.raas", "sum",
-             ("appx.north_west.raas_plus_one.raas", "appx.north_west.raas_plus_one.plus")),
-        Rule("workforce.skills.raas_not_reporting_fte", "sum",
-             ("workforce.gaps.raas_completing", "workforce.skills.raas_reporting_fte"),
-             {"weights": (1, -1)}),
+        Rule(
+            "budget.wp1.regional_commissioning_member.2023_24",
+            "product",
+            (
+                "budget.pot.regional_commissioning_member.per_annum",
+                "budget.wp1.partial_year_months",
+            ),
+            {"factor": Fraction(1, 12)},
+        ),
+        Rule(
+            "budget.wp1.regional_champion.2023_24",
+            "product",
+            ("budget.pot.regional_champion.per_annum", "budget.wp1.partial_year_months"),
+            {"factor": Fraction(1, 12)},
+        ),
+        Rule(
+            "budget.innovation_fund.total",
+            "sum",
+            ("budget.wp3.innovation_fund.2023_24", "budget.wp3.innovation_fund.2024_25"),
+        ),
+        Rule(
+            "appx.north_east.provider_survey.n",
+            "sum",
+            (
+                "appx.north_east.provider_survey.med_large",
+                "appx.north_east.provider_survey.sole_small",
+            ),
+        ),
+        Rule(
+            "appx.north_west.raas",
+            "sum",
+            ("appx.north_west.raas_plus_one.raas", "appx.north_west.raas_plus_one.plus"),
+        ),
+        Rule(
+            "workforce.skills.raas_not_reporting_fte",
+            "sum",
+            ("workforce.gaps.raas_completing", "workforce.skills.raas_reporting_fte"),
+            {"weights": (1, -1)},
+        ),
         Rule("workforce.raas_with_skill.ddp", "equal", ("workforce.skills.raas_stating_types",)),
-        Rule("funding.text.provider_b.n_regions", "count_rows", (),
-             {"table": "provider_funding", "where": {"provider": "B", "measure": "gbp", "region": "!all"}}),
-        Rule("funding.text.provider_c.n_regions", "count_rows", (),
-             {"table": "provider_funding", "where": {"provider": "C", "measure": "gbp", "region": "!all"}}),
-        Rule("funding.text.providers_4plus_regions", "count_groups", (),
-             {"table": "provider_funding", "where": {"measure": "gbp", "region": "!all", "provider": "!"},
-              "by": "provider", "min_size": 4}),
-        Rule("funding.text.providers_4plus_regions.key_insight", "count_groups", (),
-             {"table": "provider_funding", "where": {"measure": "gbp", "region": "!all", "provider": "!"},
-              "by": "provider", "min_size": 4}),
-        Rule("funding.text.provider_a.rank", "rank", (),
-             {"table": "provider_funding", "where": {"measure": "gbp", "region": "all"}, "by": "provider",
-              "key": "A"}),
-        Rule("funding.text.provider_b.rank", "rank", (),
-             {"table": "provider_funding", "where": {"measure": "gbp", "region": "all"}, "by": "provider",
-              "key": "B"}),
-        Rule("funding.text.n_regions_total", "reference_count", (),
-             {"reference": "pan_regions_raas", "distinct": "region"}),
-        Rule("workforce.gaps.raas_completing", "reference_count", (), {"reference": "pan_regions_raas"}),
+        Rule(
+            "funding.text.provider_b.n_regions",
+            "count_rows",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"provider": "B", "measure": "gbp", "region": "!all"},
+            },
+        ),
+        Rule(
+            "funding.text.provider_c.n_regions",
+            "count_rows",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"provider": "C", "measure": "gbp", "region": "!all"},
+            },
+        ),
+        Rule(
+            "funding.text.providers_4plus_regions",
+            "count_groups",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"measure": "gbp", "region": "!all", "provider": "!"},
+                "by": "provider",
+                "min_size": 4,
+            },
+        ),
+        Rule(
+            "funding.text.providers_4plus_regions.key_insight",
+            "count_groups",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"measure": "gbp", "region": "!all", "provider": "!"},
+                "by": "provider",
+                "min_size": 4,
+            },
+        ),
+        Rule(
+            "funding.text.provider_a.rank",
+            "rank",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"measure": "gbp", "region": "all"},
+                "by": "provider",
+                "key": "A",
+            },
+        ),
+        Rule(
+            "funding.text.provider_b.rank",
+            "rank",
+            (),
+            {
+                "table": "provider_funding",
+                "where": {"measure": "gbp", "region": "all"},
+                "by": "provider",
+                "key": "B",
+            },
+        ),
+        Rule(
+            "funding.text.n_regions_total",
+            "reference_count",
+            (),
+            {"reference": "pan_regions_raas", "distinct": "region"},
+        ),
+        Rule(
+            "workforce.gaps.raas_completing",
+            "reference_count",
+            (),
+            {"reference": "pan_regions_raas"},
+        ),
     ]
     rules += [
-        Rule(fid, "reference_count", (), {"reference": "pan_regions_raas", "where": {"region": region}})
+        Rule(
+            fid,
+            "reference_count",
+            (),
+            {"reference": "pan_regions_raas", "where": {"region": region}},
+        )
         for fid, region in _REGION_RAA_COUNTS.items()
     ]
     total = tuple(f"asgsf.therapy.{t}" for t in _THERAPIES)
@@ -158,25 +318,35 @@ def _explicit_rules() -> list[Rule]:
         for t in _THERAPIES
     ]
     for fy in ("2023_24", "2024_25"):
-        rules.append(Rule(f"budget.full.total.{fy}", "sum",
-                          tuple(f"budget.full.{line}.{fy}" for line in _BUDGET_LINES)))
+        rules.append(
+            Rule(
+                f"budget.full.total.{fy}",
+                "sum",
+                tuple(f"budget.full.{line}.{fy}" for line in _BUDGET_LINES),
+            )
+        )
         rules.append(Rule(f"budget.grant.{fy}", "equal", (f"budget.full.total.{fy}",)))
         for line, wp in _WP_OF_LINE.items():
             rules.append(Rule(f"budget.full.{line}.{fy}", "equal", (f"budget.{wp}.{line}.{fy}",)))
     for line in ("regional_commissioning_member", "regional_champion"):
-        rules.append(Rule(f"budget.pot.{line}.per_annum", "equal", (f"budget.full.{line}.2024_25",)))
+        rules.append(
+            Rule(f"budget.pot.{line}.per_annum", "equal", (f"budget.full.{line}.2024_25",))
+        )
     return rules
 
 
 EXPLICIT_RULES: list[Rule] = _explicit_rules()
 HINTS: dict[str, str] = {
     "cases.coverage.raas_unable_disability.pct": (
-        "The printed 62% equals 16/26 (61.5%), so the base used may have been 26 rather than 24."),
+        "The printed 62% equals 16/26 (61.5%), so the base used may have been 26 rather than 24."
+    ),
     "cases.group.birth_families.pct": (
         "In the same sentence 52% (10,077/19,454 = 51.80%) was rounded, so no single convention "
-        "produces all four shares."),
+        "produces all four shares."
+    ),
     "asgsf.therapy.specialist_assessments.pct": (
-        "The other eight therapy shares are also consistent with truncation."),
+        "The other eight therapy shares are also consistent with truncation."
+    ),
     "appx.midlands.provider_survey.lower_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
     "appx.midlands.provider_survey.higher_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
 }
@@ -210,8 +380,11 @@ def generated_rules(register: pd.DataFrame) -> list[Rule]:
     # provider totals: every provider's "Total Funding" = the sum of its region cells
     funding = register[register["figure_id"].str.match(r"^funding\.provider_[a-e]\.[a-z_]+$")]
     for prov in sorted({f.split(".")[1] for f in funding["figure_id"]}):
-        cells = tuple(f for f in funding["figure_id"]
-                      if f.startswith(f"funding.{prov}.") and not f.endswith(".total"))
+        cells = tuple(
+            f
+            for f in funding["figure_id"]
+            if f.startswith(f"funding.{prov}.") and not f.endswith(".total")
+        )
         rules.append(Rule(f"funding.{prov}.total", "sum", cells))
     return rules
 
@@ -247,12 +420,18 @@ def _compare(exact: Fraction, published: float, printed: str, what: str) -> tupl
         extra = f"; {' and '.join(missed)} would not give it" if missed else ""
         return "match", f"half-up rounding to {dp} d.p.", f"{shown}, printed {printed}{extra}"
     if hits:
-        return ("rounding_convention", f"{hits[0]} to {dp} d.p.",
-                f"{shown}; half-up rounding gives {_quantize(exact, dp, ROUND_HALF_UP)} but the report "
-                f"prints {printed}, which is {hits[0]} to {dp} decimal place{'' if dp == 1 else 's'}")
-    return ("discrepancy", f"no rounding convention at {dp} d.p.",
-            f"{shown}, which rounds to {_quantize(exact, dp, ROUND_HALF_UP)}; the printed {printed} "
-            "cannot be produced from the report's own inputs")
+        return (
+            "rounding_convention",
+            f"{hits[0]} to {dp} d.p.",
+            f"{shown}; half-up rounding gives {_quantize(exact, dp, ROUND_HALF_UP)} but the report "
+            f"prints {printed}, which is {hits[0]} to {dp} decimal place{'' if dp == 1 else 's'}",
+        )
+    return (
+        "discrepancy",
+        f"no rounding convention at {dp} d.p.",
+        f"{shown}, which rounds to {_quantize(exact, dp, ROUND_HALF_UP)}; the printed {printed} "
+        "cannot be produced from the report's own inputs",
+    )
 
 
 def _interval(printed_value: float, dp: int = 0) -> tuple[Fraction, Fraction]:
@@ -286,11 +465,20 @@ def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Ou
             (("- " if w < 0 else "+ ") if k else ("-" if w < 0 else "")) + s
             for k, (w, s) in enumerate(zip(weights, shown_in, strict=True))
         )
-        statement = f"{terms} = {printed}" if rule.kind == "sum" else f"{printed} restates {shown_in[0]} ({rule.inputs[0]})"
+        statement = (
+            f"{terms} = {printed}"
+            if rule.kind == "sum"
+            else f"{printed} restates {shown_in[0]} ({rule.inputs[0]})"
+        )
         if exact == _frac(pub):
             return Outcome(statement, float(exact), "exact " + rule.kind, "match")
-        return Outcome(statement, float(exact), "exact " + rule.kind, "discrepancy",
-                       f"the inputs give {_fmt(exact)}, but the report prints {printed}")
+        return Outcome(
+            statement,
+            float(exact),
+            "exact " + rule.kind,
+            "discrepancy",
+            f"the inputs give {_fmt(exact)}, but the report prints {printed}",
+        )
 
     if rule.kind in ("share", "growth", "product"):
         if rule.kind == "share":
@@ -333,13 +521,22 @@ def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Ou
         if point == _frac(pub):
             return Outcome(statement, float(point), f"{rule.kind} of printed shares", "match")
         if lo < t_hi and t_lo < hi:
-            return Outcome(statement, float(point), f"{rule.kind}: independent rounding of parts",
-                           "rounding_convention",
-                           f"the printed parts give {_fmt(point)}, not {printed}; the shares were rounded "
-                           f"independently, so the exact value could lie between {_fmt(lo)} and {_fmt(hi)}")
-        return Outcome(statement, float(point), f"{rule.kind}: outside rounding tolerance", "discrepancy",
-                       f"the printed parts give {_fmt(point)}; even allowing for rounding of each part the "
-                       f"exact value lies between {_fmt(lo)} and {_fmt(hi)}, so {printed} cannot be right")
+            return Outcome(
+                statement,
+                float(point),
+                f"{rule.kind}: independent rounding of parts",
+                "rounding_convention",
+                f"the printed parts give {_fmt(point)}, not {printed}; the shares were rounded "
+                f"independently, so the exact value could lie between {_fmt(lo)} and {_fmt(hi)}",
+            )
+        return Outcome(
+            statement,
+            float(point),
+            f"{rule.kind}: outside rounding tolerance",
+            "discrepancy",
+            f"the printed parts give {_fmt(point)}; even allowing for rounding of each part the "
+            f"exact value lies between {_fmt(lo)} and {_fmt(hi)}, so {printed} cannot be right",
+        )
 
     if rule.kind == "one_in":
         pct = vals[0]
@@ -348,12 +545,21 @@ def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Ou
         if _quantize(exact, 0, ROUND_HALF_UP) == Decimal(int(pub)):
             return Outcome(statement, float(exact), "one_in: nearest whole number", "match")
         if abs(exact - _frac(pub)) < 1:
-            return Outcome(statement, float(exact), "one_in: verbal approximation ('about')",
-                           "rounding_convention",
-                           f"{shown_in[0]} is one in {_fmt(exact, 1)}; the text's 'one in {int(pub)}' "
-                           f"would be {_fmt(Fraction(100, int(pub)), 1)}%")
-        return Outcome(statement, float(exact), "one_in", "discrepancy",
-                       f"{shown_in[0]} is one in {_fmt(exact, 1)}, not one in {int(pub)}")
+            return Outcome(
+                statement,
+                float(exact),
+                "one_in: verbal approximation ('about')",
+                "rounding_convention",
+                f"{shown_in[0]} is one in {_fmt(exact, 1)}; the text's 'one in {int(pub)}' "
+                f"would be {_fmt(Fraction(100, int(pub)), 1)}%",
+            )
+        return Outcome(
+            statement,
+            float(exact),
+            "one_in",
+            "discrepancy",
+            f"{shown_in[0]} is one in {_fmt(exact, 1)}, not one in {int(pub)}",
+        )
 
     if rule.kind == "grim":
         n = int(rule.params["base"])
@@ -365,25 +571,49 @@ def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Ou
                 k = ks[0]
                 statement = f"{printed} of {n} respondents is a whole number of people ({k}/{n} = {_fmt(Fraction(100 * k, n), 2)}%)"
                 if name == "half-up rounding":
-                    even = any(_quantize(Fraction(100 * j, n), dp, ROUND_HALF_EVEN) == target
-                               for j in range(n + 1))
-                    note = "" if even else (f"{k}/{n} = {_fmt(Fraction(100 * k, n), 2)}% gives {printed} "
-                                            "by half-up rounding; banker's rounding would not")
-                    return Outcome(statement, float(Fraction(100 * k, n)), "grim: half-up rounding",
-                                   "match", note)
-                return Outcome(statement, float(Fraction(100 * k, n)), f"grim: {name}",
-                               "rounding_convention",
-                               f"no whole number of the {n} respondents rounds to {printed}; {k}/{n} = "
-                               f"{_fmt(Fraction(100 * k, n), 2)}% gives it only by {name}")
-        return Outcome(f"{printed} of {n} respondents", None, "grim", "discrepancy",
-                       f"no whole number of the {n} respondents gives {printed} under any rounding convention")
+                    even = any(
+                        _quantize(Fraction(100 * j, n), dp, ROUND_HALF_EVEN) == target
+                        for j in range(n + 1)
+                    )
+                    note = (
+                        ""
+                        if even
+                        else (
+                            f"{k}/{n} = {_fmt(Fraction(100 * k, n), 2)}% gives {printed} "
+                            "by half-up rounding; banker's rounding would not"
+                        )
+                    )
+                    return Outcome(
+                        statement,
+                        float(Fraction(100 * k, n)),
+                        "grim: half-up rounding",
+                        "match",
+                        note,
+                    )
+                return Outcome(
+                    statement,
+                    float(Fraction(100 * k, n)),
+                    f"grim: {name}",
+                    "rounding_convention",
+                    f"no whole number of the {n} respondents rounds to {printed}; {k}/{n} = "
+                    f"{_fmt(Fraction(100 * k, n), 2)}% gives it only by {name}",
+                )
+        return Outcome(
+            f"{printed} of {n} respondents",
+            None,
+            "grim",
+            "discrepancy",
+            f"no whole number of the {n} respondents gives {printed} under any rounding convention",
+        )
 
     if rule.kind in ("count_rows", "count_groups", "rank", "reference_count"):
         p = rule.params
         if rule.kind == "reference_count":
             ref = _filter(load_reference(p["reference"]), p.get("where", {}))
             exact = Fraction(ref[p["distinct"]].nunique() if "distinct" in p else len(ref))
-            statement = f"count of {p['reference']} rows {dict(p.get('where', {})) or ''} = {printed}".replace("  ", " ")
+            statement = f"count of {p['reference']} rows {dict(p.get('where', {})) or ''} = {printed}".replace(
+                "  ", " "
+            )
         else:
             df = _filter(load_published(p["table"]), p["where"])
             if rule.kind == "count_rows":
@@ -392,8 +622,10 @@ def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Ou
             elif rule.kind == "count_groups":
                 sizes = df.groupby(p["by"]).size()
                 exact = Fraction(int((sizes >= p["min_size"]).sum()))
-                statement = (f"{p['by']}s with >= {p['min_size']} rows in {p['table']}: "
-                             f"{', '.join(sizes[sizes >= p['min_size']].index)}")
+                statement = (
+                    f"{p['by']}s with >= {p['min_size']} rows in {p['table']}: "
+                    f"{', '.join(sizes[sizes >= p['min_size']].index)}"
+                )
             else:
                 ranked = df.set_index(p["by"])["value"].rank(ascending=False, method="min")
                 exact = Fraction(int(ranked[p["key"]]))
@@ -412,8 +644,9 @@ def all_rules(register: pd.DataFrame | None = None) -> list[Rule]:
     return [*EXPLICIT_RULES, *generated_rules(register)]
 
 
-def audit_ledger(register: pd.DataFrame | None = None,
-                 rules: Iterable[Rule] | None = None) -> pd.DataFrame:
+def audit_ledger(
+    register: pd.DataFrame | None = None, rules: Iterable[Rule] | None = None
+) -> pd.DataFrame:
     """One row per (figure, rule); every figure appears, non-derivable ones as ``not_derivable``."""
     register = all_figures() if register is None else register
     rules = all_rules(register) if rules is None else list(rules)
@@ -433,30 +666,49 @@ def audit_ledger(register: pd.DataFrame | None = None,
         hint = rule.hint or HINTS.get(rule.target, "")
         if hint and out.status != "match":
             note = f"{note.rstrip('.')}. {hint}" if note else hint
-        rows.append({
-            "figure_id": rule.target, "section": fig["source_section"], "statement": out.statement,
-            "published_value": float(fig["value"]), "recomputed_value": out.recomputed,
-            "rule": out.rule, "status": out.status, "note": note,
-            "source_document": fig["source_document"], "table": fig["table"],
-            "inputs": " ".join(rule.inputs),
-        })
+        rows.append(
+            {
+                "figure_id": rule.target,
+                "section": fig["source_section"],
+                "statement": out.statement,
+                "published_value": float(fig["value"]),
+                "recomputed_value": out.recomputed,
+                "rule": out.rule,
+                "status": out.status,
+                "note": note,
+                "source_document": fig["source_document"],
+                "table": fig["table"],
+                "inputs": " ".join(rule.inputs),
+            }
+        )
         covered.add(rule.target)
     for fid, fig in by_id.iterrows():
         if fid in covered:
             continue
         text = str(fig["source_text"]).replace("\t", " | ")
-        rows.append({
-            "figure_id": fid, "section": fig["source_section"],
-            "statement": text if len(text) <= 160 else text[:157] + "...",
-            "published_value": float(fig["value"]) if pd.notna(fig["value"]) else None,
-            "recomputed_value": None, "rule": "not_derivable", "status": "not_derivable",
-            "note": "", "source_document": fig["source_document"], "table": fig["table"], "inputs": "",
-        })
+        rows.append(
+            {
+                "figure_id": fid,
+                "section": fig["source_section"],
+                "statement": text if len(text) <= 160 else text[:157] + "...",
+                "published_value": float(fig["value"]) if pd.notna(fig["value"]) else None,
+                "recomputed_value": None,
+                "rule": "not_derivable",
+                "status": "not_derivable",
+                "note": "",
+                "source_document": fig["source_document"],
+                "table": fig["table"],
+                "inputs": "",
+            }
+        )
     ledger = pd.DataFrame(rows, columns=LEDGER_COLUMNS)
     order = {fid: i for i, fid in enumerate(register["figure_id"])}
     ledger["_order"] = ledger["figure_id"].map(order)
-    return (ledger.sort_values(["_order"], kind="mergesort").drop(columns="_order")
-            .reset_index(drop=True))
+    return (
+        ledger.sort_values(["_order"], kind="mergesort")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def _section_key(section: str) -> tuple[int, str]:
@@ -466,10 +718,16 @@ def _section_key(section: str) -> tuple[int, str]:
 
 def summary_by_section(ledger: pd.DataFrame) -> pd.DataFrame:
     """Ledger rows per (document, section) and status (columns in STATUSES order, plus a total)."""
-    table = (ledger.groupby(["source_document", "section", "status"]).size().unstack(fill_value=0)
-             .reindex(columns=list(STATUSES), fill_value=0))
+    table = (
+        ledger.groupby(["source_document", "section", "status"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(STATUSES), fill_value=0)
+    )
     table["total"] = table.sum(axis=1)
-    order = sorted(table.index, key=lambda ix: (ix[0] != "national_picture_2024", _section_key(ix[1])))
+    order = sorted(
+        table.index, key=lambda ix: (ix[0] != "national_picture_2024", _section_key(ix[1]))
+    )
     return table.loc[order].reset_index().rename_axis(columns=None)
 
 
@@ -484,5 +742,7 @@ def explanations(ledger: pd.DataFrame) -> list[str]:
     lines = []
     for row in ledger[ledger["status"].isin(["rounding_convention", "discrepancy"])].itertuples():
         label = "Discrepancy" if row.status == "discrepancy" else "Rounding convention"
-        lines.append(f"**{label}** - `{row.figure_id}` (section {row.section}): {str(row.note).rstrip('.')}.")
+        lines.append(
+            f"**{label}** - `{row.figure_id}` (section {row.section}): {str(row.note).rstrip('.')}."
+        )
     return lines

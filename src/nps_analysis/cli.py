@@ -29,9 +29,15 @@ def _tool(name: str) -> str:
 
 @app.command()
 def run(
-    region: Annotated[str | None, typer.Option(help="Run one pan-region's stages only, e.g. 'South West'.")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="A region's own data folder (with --region).")] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="With --data-dir: where results go.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Run one pan-region's stages only, e.g. 'South West'.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="A region's own data folder (with --region).")
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="With --data-dir: where results go.")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Rerun stages even if nothing changed.")] = False,
 ) -> None:
     """Run the pipeline (DVC): everything, or one region's needs assessment."""
@@ -41,7 +47,9 @@ def run(
         from nps_analysis.regional_run import run_region_with_own_data
 
         code = run_region_with_own_data(
-            region, resolve(data_dir), console=console,
+            region,
+            resolve(data_dir),
+            console=console,
             output_dir=None if output_dir is None else resolve(output_dir),
         )
         raise typer.Exit(code)
@@ -56,14 +64,18 @@ def run(
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from exc
-    console.print(f"[bold]Running:[/bold] {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}")
+    console.print(
+        f"[bold]Running:[/bold] {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}"
+    )
     raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT))
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="CSV or Excel files to check.")],
-    dataset: Annotated[str | None, typer.Option(help="Dataset name if it can't be inferred from the file name.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset name if it can't be inferred from the file name.")
+    ] = None,
 ) -> None:
     """Check data files against the minimum data set; lists every problem and writes nothing."""
     from nps_analysis.validation import validate_paths
@@ -71,17 +83,21 @@ def validate(
     problems = validate_paths([resolve(p) for p in paths], dataset=dataset)
     if problems:
         for problem in problems:
-            console.print("✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False)
-        console.print(f"[bold red]{len(problems)} problem(s) found; nothing was written.[/bold red]")
+            console.print(
+                "✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False
+            )
+        console.print(
+            f"[bold red]{len(problems)} problem(s) found; nothing was written.[/bold red]"
+        )
         raise typer.Exit(1)
     console.print(f"[green]✓ {len(paths)} file(s) valid.[/green]")
 
 
 @app.command()
 def template(
-    out: Annotated[Path, typer.Argument(help="Where to write the Excel data request template.")] = Path(
-        "outputs/templates/nps_data_request_template.xlsx"
-    ),
+    out: Annotated[
+        Path, typer.Argument(help="Where to write the Excel data request template.")
+    ] = Path("outputs/templates/nps_data_request_template.xlsx"),
 ) -> None:
     """Write the blank Excel data request template (one sheet per data set, with drop-downs)."""
     from nps_analysis.datasets.template import write_template
@@ -113,7 +129,9 @@ def synth(
 @app.command()
 def process(
     in_dir: Annotated[Path, typer.Option(help="Folder of data set files.")] = SYNTHETIC_DIR,
-    out_dir: Annotated[Path, typer.Option(help="Where validated Parquet files go.")] = Path("data/processed"),
+    out_dir: Annotated[Path, typer.Option(help="Where validated Parquet files go.")] = Path(
+        "data/processed"
+    ),
 ) -> None:
     """Validate every data set file in IN_DIR and write typed Parquet files to OUT_DIR."""
     from nps_analysis.datasets import build_processed
@@ -123,7 +141,9 @@ def process(
         written = build_processed(resolve(in_dir), resolve(out_dir))
     except InputDataError as exc:
         for problem in exc.problems:
-            console.print("✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False)
+            console.print(
+                "✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False
+            )
         raise typer.Exit(1) from exc
     for path in written:
         console.print(f"  wrote {path.name}")
@@ -131,7 +151,9 @@ def process(
 
 @app.command("public-data")
 def public_data(
-    out_dir: Annotated[Path, typer.Option(help="Where the tidy public tables go.")] = Path("data/processed/public"),
+    out_dir: Annotated[Path, typer.Option(help="Where the tidy public tables go.")] = Path(
+        "data/processed/public"
+    ),
 ) -> None:
     """Build the tidy public statistics tables (DfE, ONS, Ofsted, ASGLB) once, as Parquet."""
     from nps_analysis.public.analysis import build_public_processed
@@ -144,11 +166,21 @@ def public_data(
 
 @app.command()
 def execute(
-    notebook: Annotated[Path, typer.Argument(help="Notebook to run, e.g. notebooks/asgsf_therapy_trends.ipynb.")],
-    executed: Annotated[Path, typer.Argument(help="Where the executed copy goes (outputs/notebooks/...).")],
-    param: Annotated[list[str], typer.Option("-p", "--param", help="name=value, value parsed as YAML.")] = [],  # noqa: B006
-    raw: Annotated[list[str], typer.Option("-r", "--raw", help="name=value, value kept as a string.")] = [],  # noqa: B006
-    kernel: Annotated[str, typer.Option("-k", "--kernel", help="Jupyter kernel name.")] = "nps-analysis",
+    notebook: Annotated[
+        Path, typer.Argument(help="Notebook to run, e.g. notebooks/asgsf_therapy_trends.ipynb.")
+    ],
+    executed: Annotated[
+        Path, typer.Argument(help="Where the executed copy goes (outputs/notebooks/...).")
+    ],
+    param: Annotated[
+        list[str], typer.Option("-p", "--param", help="name=value, value parsed as YAML.")
+    ] = [],  # noqa: B006
+    raw: Annotated[
+        list[str], typer.Option("-r", "--raw", help="name=value, value kept as a string.")
+    ] = [],  # noqa: B006
+    kernel: Annotated[
+        str, typer.Option("-k", "--kernel", help="Jupyter kernel name.")
+    ] = "nps-analysis",
 ) -> None:
     """Run a notebook with papermill (parameters injected), then render its HTML reports."""
     from nps_analysis.execute import execute_notebook, parse_parameters
@@ -161,7 +193,9 @@ def execute(
     try:
         execute_notebook(notebook, executed, parameters, kernel_name=kernel)
     except Exception as exc:  # papermill's error names the failing cell; keep the message short
-        console.print(f"[red]{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}[/red]")
+        console.print(
+            f"[red]{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}[/red]"
+        )
         console.print(f"See the failing cell in {executed.as_posix()}")
         raise typer.Exit(1) from exc
     console.print(f"  wrote {executed.as_posix()} and its HTML reports")
@@ -170,7 +204,9 @@ def execute(
 @app.command()
 def render(
     notebooks: Annotated[list[Path], typer.Argument(help="Executed notebooks to render.")],
-    reports_dir: Annotated[Path, typer.Option(help="Where HTML reports go.")] = Path("outputs/reports"),
+    reports_dir: Annotated[Path, typer.Option(help="Where HTML reports go.")] = Path(
+        "outputs/reports"
+    ),
 ) -> None:
     """Render executed notebooks to HTML: a reader version (no code) and an auditor version."""
     from nps_analysis.reports import render_notebook
@@ -182,7 +218,9 @@ def render(
 
 @app.command()
 def index(
-    reports_dir: Annotated[Path, typer.Option(help="Folder of HTML reports.")] = Path("outputs/reports"),
+    reports_dir: Annotated[Path, typer.Option(help="Folder of HTML reports.")] = Path(
+        "outputs/reports"
+    ),
 ) -> None:
     """Write the output-checking log and outputs/reports/index.html linking every report."""
     from nps_analysis.reports import build_disclosure_log, build_index

@@ -43,7 +43,9 @@ class InputDataError(ValueError):
         more = len(self.problems) - len(lines)
         if more > 0:
             lines.append(f"... and {more} more problem(s)")
-        super().__init__(f"{len(self.problems)} problem(s) found in input data:\n" + "\n".join(lines))
+        super().__init__(
+            f"{len(self.problems)} problem(s) found in input data:\n" + "\n".join(lines)
+        )
 
     def counts_by_rule(self) -> dict[str, int]:
         """Failures per rule: safe to write into published logs (no values)."""

@@ -20,7 +20,9 @@ def parse_parameters(typed: list[str], raw: list[str]) -> dict[str, Any]:
         for pair in pairs:
             key, sep, value = pair.partition("=")
             if not sep or not key.isidentifier():
-                raise ValueError(f"parameter {pair!r} must look like name=value (e.g. region=Eastern)")
+                raise ValueError(
+                    f"parameter {pair!r} must look like name=value (e.g. region=Eastern)"
+                )
             params[key] = yaml.safe_load(value) if parse else value
     return params
 
@@ -35,10 +37,15 @@ def execute_notebook(
     progress: bool = False,
 ) -> Path:
     """Execute `notebook` into `executed` (folders created), working directory = project root."""
+    import os
+
     import papermill
+
+    from nps_analysis.outputs import PIPELINE_RUN_VARIABLE
 
     executed = resolve(executed)
     executed.parent.mkdir(parents=True, exist_ok=True)
+    os.environ[PIPELINE_RUN_VARIABLE] = "1"  # the kernel inherits it: no unsuppressed display
     papermill.execute_notebook(
         str(resolve(notebook)),
         str(executed),

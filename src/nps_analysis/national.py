@@ -49,11 +49,15 @@ def computed_asgsf(packages: pd.DataFrame, categories: pd.DataFrame) -> dict[str
     listed = by_therapy[[t for t in by_therapy.index if str(t) in slugs]]
     for therapy, count in listed.items():
         values[f"asgsf.therapy.{slugs[str(therapy)]}"] = float(count)
-        values[f"asgsf.therapy.{slugs[str(therapy)]}.pct"] = 100 * float(count) / float(listed.sum())
+        values[f"asgsf.therapy.{slugs[str(therapy)]}.pct"] = (
+            100 * float(count) / float(listed.sum())
+        )
     return values
 
 
-def computed_workforce(fte_by_role: pd.DataFrame, coverage: pd.DataFrame, gaps: pd.DataFrame) -> dict[str, float]:
+def computed_workforce(
+    fte_by_role: pd.DataFrame, coverage: pd.DataFrame, gaps: pd.DataFrame
+) -> dict[str, float]:
     """Workforce FTE, role shares, trained shares and gap counts keyed by figure_id (s5)."""
     values = {"workforce.fte.total": float(fte_by_role["fte"].sum())}
     for role, share in zip(fte_by_role["role"], fte_by_role["share_pct"], strict=True):
@@ -95,13 +99,30 @@ def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFra
         half_up = math.floor(value * scale + 0.5) / scale
         truncated = math.floor(value * scale) / scale
         target = float(fig["value"])
-        agrees = math.isclose(half_up, target, abs_tol=1e-9) or math.isclose(truncated, target, abs_tol=1e-9)
-        rows.append({
-            "figure_id": figure_id, "section": fig["source_section"], "published": printed,
-            "published_value": target, "computed_value": value, "agrees": bool(agrees),
-        })
-    return pd.DataFrame(rows, columns=["figure_id", "section", "published", "published_value",
-                                       "computed_value", "agrees"])
+        agrees = math.isclose(half_up, target, abs_tol=1e-9) or math.isclose(
+            truncated, target, abs_tol=1e-9
+        )
+        rows.append(
+            {
+                "figure_id": figure_id,
+                "section": fig["source_section"],
+                "published": printed,
+                "published_value": target,
+                "computed_value": value,
+                "agrees": bool(agrees),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "figure_id",
+            "section",
+            "published",
+            "published_value",
+            "computed_value",
+            "agrees",
+        ],
+    )
 
 
 INDICATORS = [
@@ -133,6 +154,8 @@ def compile_regions(regions_dir: str | Path, slugs: dict[str, str]) -> pd.DataFr
         if packages not in (None, SUPPRESSED, "") and children not in (None, ""):
             row["packages_per_1000_adopted_children"] = 1000 * float(packages) / float(children)
         else:
-            row["packages_per_1000_adopted_children"] = SUPPRESSED if packages == SUPPRESSED else None
+            row["packages_per_1000_adopted_children"] = (
+                SUPPRESSED if packages == SUPPRESSED else None
+            )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 FLOAT_FORMAT = "%.10g"
+PIPELINE_RUN_VARIABLE = "NPS_PIPELINE_RUN"
+"""Set by `nps execute` for every notebook it runs: executed notebooks are shared outputs."""
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
 
@@ -95,6 +97,7 @@ class OutputWriter:
         self.data_kind = DataKind(self.data_kind)
         self.sdc_config = SDCConfig.from_params(self.sdc_params)
         self._released: dict[str, pd.DataFrame] = {}
+        self._raw: dict[str, pd.DataFrame] = {}
 
     @property
     def tables_dir(self) -> Path:
@@ -150,12 +153,20 @@ class OutputWriter:
         status, note = "published", "already public: passed through unchanged"
         if kind.is_record_level:
             decision = self._protect(
-                out, name, [*counts, *hidden], dict(derived or {}), min_dof, safe_reason, kind,
+                out,
+                name,
+                [*counts, *hidden],
+                dict(derived or {}),
+                min_dof,
+                safe_reason,
+                kind,
                 None if dims is None else list(dims),
             )
             if decision is None:
                 return None
             out, status, note = decision
+        if kind.is_record_level:
+            self._raw[name] = df.reset_index(drop=True).copy()
         out = out.drop(columns=hidden)
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(out).encode("utf-8"))
@@ -193,6 +204,24 @@ class OutputWriter:
         self._released[name] = table
         self._record(f"tables/{name}.csv", "table", kind, len(table), status, reason, "n")
         return path
+
+    def unsuppressed(self, name: str) -> pd.DataFrame:
+        """The table before disclosure control, for an analyst inside a secure environment.
+
+        Only when the environment variable NPS_SECURE_ENVIRONMENT=1 is set and the notebook is
+        not being run by the pipeline (whose executed notebooks are shared outputs). Never written
+        to disk by this package.
+        """
+        if os.environ.get("NPS_SECURE_ENVIRONMENT") != "1":
+            raise PermissionError(
+                "unsuppressed values are only shown inside a secure environment: set "
+                "NPS_SECURE_ENVIRONMENT=1 in an interactive session (never in the pipeline)"
+            )
+        if os.environ.get(PIPELINE_RUN_VARIABLE):
+            raise PermissionError(
+                "unsuppressed values are never shown in pipeline runs (shared outputs)"
+            )
+        return self._raw[name].copy()
 
     def released(self, name: str) -> pd.DataFrame:
         """The table as released (after disclosure control): draw figures from this."""
@@ -237,7 +266,9 @@ class OutputWriter:
                 dims = [
                     c
                     for c in df.columns
-                    if c not in counts and c not in derived and not pd.api.types.is_float_dtype(df[c])
+                    if c not in counts
+                    and c not in derived
+                    and not pd.api.types.is_float_dtype(df[c])
                 ]
             undeclared_numbers = [
                 c
@@ -357,11 +388,19 @@ class OutputWriter:
         return path
 
     def _record(
-        self, output: str, kind: str, data_kind: DataKind, rows: int, status: str, note: str = "",
+        self,
+        output: str,
+        kind: str,
+        data_kind: DataKind,
+        rows: int,
+        status: str,
+        note: str = "",
         count_columns: str = "",
     ) -> None:
         self.records = [r for r in self.records if r.output != output]
-        self.records.append(OutputRecord(output, kind, data_kind.value, rows, status, note, count_columns))
+        self.records.append(
+            OutputRecord(output, kind, data_kind.value, rows, status, note, count_columns)
+        )
 
     def __repr__(self) -> str:  # keep absolute paths out of notebook outputs
         return f"OutputWriter(output_dir={display_path(self.output_dir)!r}, data_kind={DataKind(self.data_kind).value!r})"

@@ -18,16 +18,44 @@ from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLISHED_DIR, REFERENCE_DIR, display_path
 
 COMMON_TAIL = [
-    "measure", "value_as_printed", "value", "unit", "base", "base_description",
-    "source_document", "source_section", "source_locator", "source_text", "note",
+    "measure",
+    "value_as_printed",
+    "value",
+    "unit",
+    "base",
+    "base_description",
+    "source_document",
+    "source_section",
+    "source_locator",
+    "source_text",
+    "note",
 ]
 UNITS = [
-    "count", "percent", "gbp", "fte", "years", "months", "weeks", "days", "year", "points", "rank",
-    "one_in_n", "ratio", "per_year", "none",
+    "count",
+    "percent",
+    "gbp",
+    "fte",
+    "years",
+    "months",
+    "weeks",
+    "days",
+    "year",
+    "points",
+    "rank",
+    "one_in_n",
+    "ratio",
+    "per_year",
+    "none",
 ]
 SOURCE_DOCUMENTS = ["national_picture_2024", "implementation_strategy"]
 PAN_REGIONS = [
-    "Eastern", "London", "Midlands", "North East", "North West", "South East", "South West",
+    "Eastern",
+    "London",
+    "Midlands",
+    "North East",
+    "North West",
+    "South East",
+    "South West",
     "Yorkshire & Humber",
 ]
 FIGURE_ID_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
@@ -35,17 +63,39 @@ NUMERIC_COLUMNS = ("value", "base")
 
 # Allowed values per dimension column (None = free text; "" = not applicable is always allowed).
 _GROUPS = ["all", "children", "adoptive_parents", "birth_families", "adopted_adults"]
-_RECIPIENTS = ["all", "adoptive_parents", "adopted_children", "adopted_adults", "birth_families",
-               "not_stated"]
+_RECIPIENTS = [
+    "all",
+    "adoptive_parents",
+    "adopted_children",
+    "adopted_adults",
+    "birth_families",
+    "not_stated",
+]
 THERAPY_TYPES = [
-    "Creative therapies", "Extensive therapeutic life story work", "Family therapy", "Filial therapy",
-    "Multi-disciplinary packages of support", "Psychotherapy", "Short breaks",
-    "Specialist assessments", "Therapeutic parenting",
+    "Creative therapies",
+    "Extensive therapeutic life story work",
+    "Family therapy",
+    "Filial therapy",
+    "Multi-disciplinary packages of support",
+    "Psychotherapy",
+    "Short breaks",
+    "Specialist assessments",
+    "Therapeutic parenting",
 ]
 STEP_TERMS = [
-    "child_age", "has_biological_children", "dv_exposure", "parent_anxiety",
-    "dx_learning_difficulty", "dx_autism", "dx_fasd", "dx_ptsd", "dx_attachment_disorder",
-    "dx_neurological", "child_age_at_entry_to_care", "child_age_at_placement", "child_ethnicity",
+    "child_age",
+    "has_biological_children",
+    "dv_exposure",
+    "parent_anxiety",
+    "dx_learning_difficulty",
+    "dx_autism",
+    "dx_fasd",
+    "dx_ptsd",
+    "dx_attachment_disorder",
+    "dx_neurological",
+    "child_age_at_entry_to_care",
+    "child_age_at_placement",
+    "child_ethnicity",
 ]
 
 TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
@@ -54,13 +104,26 @@ TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
         "child_age_band": ["all", "0-4", "5-11", "12-15", "16-18", "not_reported"],
     },
     "asgsf_packages": {
-        "financial_year": ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23", "2018/19-2022/23"],
+        "financial_year": [
+            "2018/19",
+            "2019/20",
+            "2020/21",
+            "2021/22",
+            "2022/23",
+            "2018/19-2022/23",
+        ],
         "therapy_type": ["all", *THERAPY_TYPES],
         "therapy_slug": None,
     },
     "asgsf_rules": {
-        "rule": ["fair_access_limit", "match_funding", "eligibility", "application", "fund_history",
-                 "categories"],
+        "rule": [
+            "fair_access_limit",
+            "match_funding",
+            "eligibility",
+            "application",
+            "fund_history",
+            "categories",
+        ],
         "item": None,
     },
     "workforce": {
@@ -81,10 +144,22 @@ TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
         "region": ["all", *PAN_REGIONS],
     },
     "core_budget_support": {
-        "support_type": ["all", "therapeutic_support", "training", "group_support",
-                         "therapeutic_support+training+group_support"],
-        "purchase_route": ["all", "spot_purchase", "block_contract", "approved_provider_list",
-                           "provided_by_raa", "delivered_internally", "framework"],
+        "support_type": [
+            "all",
+            "therapeutic_support",
+            "training",
+            "group_support",
+            "therapeutic_support+training+group_support",
+        ],
+        "purchase_route": [
+            "all",
+            "spot_purchase",
+            "block_contract",
+            "approved_provider_list",
+            "provided_by_raa",
+            "delivered_internally",
+            "framework",
+        ],
         "recipient_group": _RECIPIENTS,
     },
     "service_tiers": {
@@ -95,15 +170,30 @@ TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
     "programme_budget": {
         "budget_line": None,
         "financial_year": ["2023/24", "2024/25", "per_annum", "2023/24-2024/25"],
-        "budget_table": ["introduction", "wp1", "wp2", "wp3", "wp4", "full", "wp1_text", "wp2_text",
-                         "wp3_text"],
+        "budget_table": [
+            "introduction",
+            "wp1",
+            "wp2",
+            "wp3",
+            "wp4",
+            "full",
+            "wp1_text",
+            "wp2_text",
+            "wp3_text",
+        ],
     },
 }
 
 REFERENCE_COLUMNS: dict[str, list[str]] = {
     "pan_regions_raas": ["region", "region_order", "raa", "raa_name_as_printed", "source"],
-    "asgsf_therapy_categories": ["therapy_type", "slug", "available_from", "available_until", "note",
-                                 "source"],
+    "asgsf_therapy_categories": [
+        "therapy_type",
+        "slug",
+        "available_from",
+        "available_until",
+        "note",
+        "source",
+    ],
     "staff_roles": ["role", "slug", "source"],
     "skills": ["skill", "skill_name", "source"],
 }
@@ -119,7 +209,10 @@ _ROW_CHECK_COLUMN = {
 
 def _printed_in_source(df: pd.DataFrame) -> pd.Series:
     return pd.Series(
-        [str(t).find(str(v)) >= 0 for v, t in zip(df["value_as_printed"], df["source_text"], strict=True)],
+        [
+            str(t).find(str(v)) >= 0
+            for v, t in zip(df["value_as_printed"], df["source_text"], strict=True)
+        ],
         index=df.index,
     )
 
@@ -130,7 +223,9 @@ _NUMERAL = r"^£?\d[\d,]*(\.\d+)?%?$|^\.\d+$"
 def _value_agrees_with_printed(df: pd.DataFrame) -> pd.Series:
     printed = df["value_as_printed"].astype(str)
     plain = printed.str.fullmatch(_NUMERAL)
-    number = pd.to_numeric(printed.str.replace(r"[£,%]", "", regex=True).where(plain), errors="coerce")
+    number = pd.to_numeric(
+        printed.str.replace(r"[£,%]", "", regex=True).where(plain), errors="coerce"
+    )
     return ~plain | (number - df["value"].abs()).abs().lt(1e-9)
 
 
@@ -158,30 +253,44 @@ def table_schema(name: str) -> pa.DataFrameSchema:
     }
     for dim, allowed in TABLE_DIMENSIONS[name].items():
         columns[dim] = _dimension_column(allowed)
-    columns.update({
-        "measure": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "value_as_printed": pa.Column(str),
-        "value": pa.Column(float, nullable=True),
-        "unit": pa.Column(str, pa.Check.isin(UNITS)),
-        "base": pa.Column(float, pa.Check.gt(0), nullable=True),
-        "base_description": pa.Column(str),
-        "source_document": pa.Column(str, pa.Check.isin(SOURCE_DOCUMENTS)),
-        "source_section": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "source_locator": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "source_text": pa.Column(str, pa.Check.str_length(min_value=1)),
-        "note": pa.Column(str),
-    })
+    columns.update(
+        {
+            "measure": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "value_as_printed": pa.Column(str),
+            "value": pa.Column(float, nullable=True),
+            "unit": pa.Column(str, pa.Check.isin(UNITS)),
+            "base": pa.Column(float, pa.Check.gt(0), nullable=True),
+            "base_description": pa.Column(str),
+            "source_document": pa.Column(str, pa.Check.isin(SOURCE_DOCUMENTS)),
+            "source_section": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "source_locator": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "source_text": pa.Column(str, pa.Check.str_length(min_value=1)),
+            "note": pa.Column(str),
+        }
+    )
     return pa.DataFrameSchema(
         columns,
         checks=[
-            pa.Check(_printed_in_source, name="value_as_printed_in_source_text",
-                     error="value_as_printed must appear verbatim in source_text"),
-            pa.Check(_value_agrees_with_printed, name="value_agrees_with_printed_numeral",
-                     error="value must equal the number printed in value_as_printed"),
-            pa.Check(_value_blank_iff_unit_none, name="value_blank_only_when_unit_none",
-                     error="value may be blank only for qualitative rows (unit 'none')"),
-            pa.Check(_percent_in_range, name="percent_in_range",
-                     error="percent values must lie between -100 and 1000"),
+            pa.Check(
+                _printed_in_source,
+                name="value_as_printed_in_source_text",
+                error="value_as_printed must appear verbatim in source_text",
+            ),
+            pa.Check(
+                _value_agrees_with_printed,
+                name="value_agrees_with_printed_numeral",
+                error="value must equal the number printed in value_as_printed",
+            ),
+            pa.Check(
+                _value_blank_iff_unit_none,
+                name="value_blank_only_when_unit_none",
+                error="value may be blank only for qualitative rows (unit 'none')",
+            ),
+            pa.Check(
+                _percent_in_range,
+                name="percent_in_range",
+                error="percent values must lie between -100 and 1000",
+            ),
         ],
         strict=True,
         ordered=True,
@@ -213,8 +322,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError as exc:
-        raise InputDataError([Problem(display_path(path), "file-missing", "file not found",
-                                      "restore it from git (data/raw/published is tracked)")]) from exc
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "file-missing",
+                    "file not found",
+                    "restore it from git (data/raw/published is tracked)",
+                )
+            ]
+        ) from exc
 
 
 def _coerce_numeric(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -227,11 +344,17 @@ def _coerce_numeric(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Pro
         num = pd.to_numeric(text, errors="coerce")
         bad = text.ne("") & num.isna()
         for idx in out.index[bad]:
-            problems.append(Problem(
-                file=file, row=int(idx) + 2, column=col, rule="numeric",
-                message=f"'{col}' is not a number", value=str(df.at[idx, col]),
-                fix="write a plain number without commas, currency or % signs (put the printed form in value_as_printed)",
-            ))
+            problems.append(
+                Problem(
+                    file=file,
+                    row=int(idx) + 2,
+                    column=col,
+                    rule="numeric",
+                    message=f"'{col}' is not a number",
+                    value=str(df.at[idx, col]),
+                    fix="write a plain number without commas, currency or % signs (put the printed form in value_as_printed)",
+                )
+            )
         out[col] = num.astype(float)
     return out, problems
 
@@ -259,10 +382,18 @@ def _schema_problems(err: pa.errors.SchemaErrors, file: str, df: pd.DataFrame) -
         has_row = index is not None and not pd.isna(index)
         row = int(index) + 2 if has_row else None
         value = str(df.at[int(index), column]) if has_row and column in df.columns else None
-        problems.setdefault((row, column, rule), Problem(
-            file=file, row=row, column=column, rule=rule, message=f"failed check {check}",
-            fix=_fix_for(rule, column), value=value,
-        ))
+        problems.setdefault(
+            (row, column, rule),
+            Problem(
+                file=file,
+                row=row,
+                column=column,
+                rule=rule,
+                message=f"failed check {check}",
+                fix=_fix_for(rule, column),
+                value=value,
+            ),
+        )
     return list(problems.values())
 
 
@@ -288,9 +419,16 @@ def load_published(name: str, directory: str | os.PathLike[str] | None = None) -
     """Load and validate `data/raw/published/<name>.csv` (or `<directory>/<name>.csv`)."""
     path = _directory(directory, PUBLISHED_DIR) / f"{name}.csv"
     if name not in TABLE_DIMENSIONS:
-        raise InputDataError([Problem(display_path(path), "unknown-table",
-                                      f"no schema for published table '{name}'",
-                                      f"use one of {sorted(TABLE_DIMENSIONS)}")])
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "unknown-table",
+                    f"no schema for published table '{name}'",
+                    f"use one of {sorted(TABLE_DIMENSIONS)}",
+                )
+            ]
+        )
     return validate_published(_read_csv(path), name, file=display_path(path)).copy()
 
 
@@ -305,20 +443,39 @@ def load_reference(name: str, directory: str | os.PathLike[str] | None = None) -
     path = _directory(directory, REFERENCE_DIR) / f"{name}.csv"
     file = display_path(path)
     if name not in REFERENCE_COLUMNS:
-        raise InputDataError([Problem(file, "unknown-reference", f"no reference list '{name}'",
-                                      f"use one of {sorted(REFERENCE_COLUMNS)}")])
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "unknown-reference",
+                    f"no reference list '{name}'",
+                    f"use one of {sorted(REFERENCE_COLUMNS)}",
+                )
+            ]
+        )
     df = _read_csv(path)
     expected = REFERENCE_COLUMNS[name]
     problems = [
-        Problem(file, "column_in_dataframe", f"missing column '{c}'", "restore the header", column=c)
-        for c in expected if c not in df.columns
+        Problem(
+            file, "column_in_dataframe", f"missing column '{c}'", "restore the header", column=c
+        )
+        for c in expected
+        if c not in df.columns
     ]
     key = expected[0] if name != "pan_regions_raas" else "raa"
     if not problems:
         for idx in df.index[df[key].eq("") | df[key].duplicated()]:
-            problems.append(Problem(file, "key", f"'{key}' must be non-blank and unique",
-                                    "fill in or de-duplicate the key", row=int(idx) + 2, column=key,
-                                    value=str(df.at[idx, key])))
+            problems.append(
+                Problem(
+                    file,
+                    "key",
+                    f"'{key}' must be non-blank and unique",
+                    "fill in or de-duplicate the key",
+                    row=int(idx) + 2,
+                    column=key,
+                    value=str(df.at[idx, key]),
+                )
+            )
     if problems:
         raise InputDataError(problems)
     if name == "pan_regions_raas":
@@ -332,9 +489,13 @@ def _register(directory: str) -> pd.DataFrame:
     for name in list_published_tables(directory):
         df = load_published(name, directory)
         dims = list(TABLE_DIMENSIONS[name])
-        dim_text = df[dims].apply(
-            lambda r, dims=dims: "; ".join(f"{d}={r[d]}" for d in dims if r[d] != ""), axis=1
-        ) if len(df) else pd.Series(dtype=str)
+        dim_text = (
+            df[dims].apply(
+                lambda r, dims=dims: "; ".join(f"{d}={r[d]}" for d in dims if r[d] != ""), axis=1
+            )
+            if len(df)
+            else pd.Series(dtype=str)
+        )
         part = df[["figure_id", *COMMON_TAIL]].copy()
         part.insert(0, "table", name)
         part.insert(2, "dimensions", dim_text.astype(str))
@@ -342,12 +503,18 @@ def _register(directory: str) -> pd.DataFrame:
     register = pd.concat(frames, ignore_index=True)
     dup = register["figure_id"][register["figure_id"].duplicated()]
     if len(dup):
-        raise InputDataError([
-            Problem(f"data/raw/published/{register.loc[i, 'table']}.csv", "figure_id-unique-across-tables",
+        raise InputDataError(
+            [
+                Problem(
+                    f"data/raw/published/{register.loc[i, 'table']}.csv",
+                    "figure_id-unique-across-tables",
                     f"figure_id '{register.loc[i, 'figure_id']}' is used in more than one table",
-                    "rename one of them", column="figure_id")
-            for i in dup.index
-        ])
+                    "rename one of them",
+                    column="figure_id",
+                )
+                for i in dup.index
+            ]
+        )
     return register
 
 

@@ -40,19 +40,30 @@ def run_region_with_own_data(
         console.print(str(error), style="red", markup=False)
         return 2
     if not data_dir.is_dir():
-        console.print(f"{data_dir} is not a folder: give the folder holding your data files.", style="red", markup=False)
+        console.print(
+            f"{data_dir} is not a folder: give the folder holding your data files.",
+            style="red",
+            markup=False,
+        )
         return 2
     files = dataset_files(data_dir)
     if not files:
-        console.print(f"No CSV or Excel files in {data_dir}. Fill in the template (`nps template`).",
-                      style="red", markup=False)
+        console.print(
+            f"No CSV or Excel files in {data_dir}. Fill in the template (`nps template`).",
+            style="red",
+            markup=False,
+        )
         return 2
     console.print(f"Validating {len(files)} file(s) for {region}...")
     problems = validate_paths(files)
     if problems:
         for problem in problems:
-            console.print("✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False)
-        console.print(f"{len(problems)} problem(s) found; nothing was run or written.", style="bold red")
+            console.print(
+                "✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False
+            )
+        console.print(
+            f"{len(problems)} problem(s) found; nothing was run or written.", style="bold red"
+        )
         return 1
     processed = PRIVATE_DIR / slug / "processed"
     if processed.is_dir():
@@ -63,13 +74,22 @@ def run_region_with_own_data(
     for warning in caught:
         console.print(f"note: {warning.message}", style="yellow", markup=False)
     target = output_dir or PROJECT_ROOT / "outputs" / "regions" / f"{slug}-own-data"
-    executed = PROJECT_ROOT / "outputs" / "notebooks" / f"regional_needs_assessment_{slug}-own-data.ipynb"
+    executed = (
+        PROJECT_ROOT / "outputs" / "notebooks" / f"regional_needs_assessment_{slug}-own-data.ipynb"
+    )
     console.print(f"Running the needs assessment for {region} (disclosure control: {data_kind})...")
     execute_notebook(
         "notebooks/regional_needs_assessment.ipynb",
         executed,
-        {"region": region, "data_dir": str(processed), "output_dir": str(target), "data_kind": data_kind},
+        {
+            "region": region,
+            "data_dir": str(processed),
+            "output_dir": str(target),
+            "data_kind": data_kind,
+        },
     )
-    console.print(f"Done: tables and figures in {display_path(target)}, report "
-                  f"outputs/reports/{executed.stem}.html, output-checking log {display_path(target)}/manifest.csv")
+    console.print(
+        f"Done: tables and figures in {display_path(target)}, report "
+        f"outputs/reports/{executed.stem}.html, output-checking log {display_path(target)}/manifest.csv"
+    )
     return 0

@@ -28,7 +28,9 @@ def strip_volatile_metadata(nb: dict) -> dict:
     return nb
 
 
-def render_notebook(executed: str | Path, reports_dir: str | Path = "outputs/reports") -> list[Path]:
+def render_notebook(
+    executed: str | Path, reports_dir: str | Path = "outputs/reports"
+) -> list[Path]:
     """Write `<stem>.html` (for readers, no code) and `<stem>-with-code.html` (for auditors)."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -42,8 +44,12 @@ def render_notebook(executed: str | Path, reports_dir: str | Path = "outputs/rep
     nb = nbformat.reads(json.dumps(cleaned), as_version=4)
     written = []
     for suffix, exclude_input in (("", True), ("-with-code", False)):
-        exporter = HTMLExporter(template_name="lab", exclude_input=exclude_input,
-                                exclude_input_prompt=exclude_input, exclude_output_prompt=exclude_input)
+        exporter = HTMLExporter(
+            template_name="lab",
+            exclude_input=exclude_input,
+            exclude_input_prompt=exclude_input,
+            exclude_output_prompt=exclude_input,
+        )
         body, _ = exporter.from_notebook_node(nb)
         path = reports_dir / f"{executed.stem}{suffix}.html"
         path.write_text(body, encoding="utf-8")
@@ -106,14 +112,19 @@ pass through unchanged; outputs from record-level data are checked against the t
     return path
 
 
-def build_index(reports_dir: str | Path = "outputs/reports", *, data_kind: str = "synthetic") -> Path:
+def build_index(
+    reports_dir: str | Path = "outputs/reports", *, data_kind: str = "synthetic"
+) -> Path:
     """Write `outputs/reports/index.html` linking every report, with run metadata and a data banner."""
     import yaml
 
     reports_dir = resolve(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    reader_reports = sorted(p for p in reports_dir.glob("*.html")
-                            if p.name != "index.html" and not p.stem.endswith("-with-code"))
+    reader_reports = sorted(
+        p
+        for p in reports_dir.glob("*.html")
+        if p.name != "index.html" and not p.stem.endswith("-with-code")
+    )
     params = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
     banner = (
         "SYNTHETIC DATA: record-level results in these reports are built on synthetic data generated "
@@ -158,4 +169,10 @@ table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;pa
     return path
 
 
-__all__ = ["build_disclosure_log", "build_index", "display_path", "render_notebook", "strip_volatile_metadata"]
+__all__ = [
+    "build_disclosure_log",
+    "build_index",
+    "display_path",
+    "render_notebook",
+    "strip_volatile_metadata",
+]

@@ -16,7 +16,9 @@ class ValidationReport:
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    checked: list[tuple[str, str | None, str]] = field(default_factory=list)  # (file, sheet, dataset)
+    checked: list[tuple[str, str | None, str]] = field(
+        default_factory=list
+    )  # (file, sheet, dataset)
 
     @property
     def ok(self) -> bool:

@@ -10,9 +10,17 @@ from nps_analysis.paths import PROJECT_ROOT
 DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data-dictionary.md"
 
 TYPE_LABELS = {
-    "id": "text id", "string": "text", "number": "number", "integer": "whole number",
-    "money": "amount (£)", "boolean": "yes/no", "category": "list value", "region": "pan-region",
-    "raa": "RAA", "date": "date", "financial_year": "financial year",
+    "id": "text id",
+    "string": "text",
+    "number": "number",
+    "integer": "whole number",
+    "money": "amount (£)",
+    "boolean": "yes/no",
+    "category": "list value",
+    "region": "pan-region",
+    "raa": "RAA",
+    "date": "date",
+    "financial_year": "financial year",
 }
 
 RULE_TEXT = {
@@ -22,16 +30,19 @@ RULE_TEXT = {
         "Consecutive years: the distinct financial years in one file must form an unbroken run "
         "(2018/19, 2019/20, 2020/21 is fine; 2018/19 and 2020/21 without 2019/20 is not), because a "
         "year with no packages at all is almost always a missing extract. A file may cover one year. "
-        "Rule: `financial_years_not_consecutive`."),
+        "Rule: `financial_years_not_consecutive`."
+    ),
     "therapy_category_change": (
         "ASGSF categories changed in November 2018: '{added}' cannot be funded before, and "
         "'{removed}' not on or after, {change_date}. Checked on `date_approved` when given, otherwise "
         "on `financial_year` (2018/19 straddles the change, so both are allowed in it). "
-        "Rule: `therapy_category_change`."),
+        "Rule: `therapy_category_change`."
+    ),
     "period_order": "`{end}` must not be before `{start}`. Rule: `period_order`.",
     "child_age_band_children_only": (
         "`child_age_band` is filled in for `children` rows only (use 'not reported' when unknown) "
-        "and left blank for other groups. Rules: `missing_age_band`, `age_band_not_children`."),
+        "and left blank for other groups. Rules: `missing_age_band`, `age_band_not_children`."
+    ),
     "unique_key": "Each combination of {cols} appears once. Rule: `duplicate_row`.",
 }
 
@@ -84,9 +95,12 @@ def _allowed(col: ColumnSpec) -> str:
 def _rule_line(rule: dict) -> str:
     text = RULE_TEXT[rule["rule"]]
     cols = rule.get("columns", [])
-    fields = {**{k: v for k, v in rule.items() if k != "rule"},
-              "cols": " ≤ ".join(f"`{c}`" for c in cols) if rule["rule"] == "age_order"
-              else ", ".join(f"`{c}`" for c in cols)}
+    fields = {
+        **{k: v for k, v in rule.items() if k != "rule"},
+        "cols": " ≤ ".join(f"`{c}`" for c in cols)
+        if rule["rule"] == "age_order"
+        else ", ".join(f"`{c}`" for c in cols),
+    }
     if len(cols) == 2:
         fields.update(start=cols[0], end=cols[1])
     return "- " + text.format(**fields)
@@ -94,16 +108,25 @@ def _rule_line(rule: dict) -> str:
 
 def render_dataset(spec: DatasetSpec) -> list[str]:
     """Markdown lines for one data set."""
-    lines = [f"## `{spec.name}`: {spec.title}", "", f"*Grain*: {spec.grain}.", "", spec.description, "",
-             f"*File names recognised*: {', '.join(f'`{a}`' for a in spec.file_aliases)} "
-             f"(Excel sheet: `{spec.name}`).", "",
-             "| column | type | required | blank allowed | allowed values | description | example |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"## `{spec.name}`: {spec.title}",
+        "",
+        f"*Grain*: {spec.grain}.",
+        "",
+        spec.description,
+        "",
+        f"*File names recognised*: {', '.join(f'`{a}`' for a in spec.file_aliases)} "
+        f"(Excel sheet: `{spec.name}`).",
+        "",
+        "| column | type | required | blank allowed | allowed values | description | example |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for c in spec.columns:
         lines.append(
             f"| `{c.name}` | {TYPE_LABELS[c.type]} | {'optional' if c.optional else 'yes'} | "
             f"{'yes' if c.nullable else 'no'} | {_allowed(c)} | {c.description.replace('|', '/')} | "
-            f"{c.example} |")
+            f"{c.example} |"
+        )
     if spec.rules:
         lines += ["", "Cross-row and cross-column rules:", ""]
         lines += [_rule_line(r) for r in spec.rules]
@@ -133,14 +156,30 @@ def render_markdown() -> str:
     for spec in all_specs():
         lines += render_dataset(spec)
     lines += ["## Vocabularies", ""]
-    for name in ("region", "raa", "therapy_type", "order_type", "role", "skill", "recipient_group",
-                 "child_age_band"):
+    for name in (
+        "region",
+        "raa",
+        "therapy_type",
+        "order_type",
+        "role",
+        "skill",
+        "recipient_group",
+        "child_age_band",
+    ):
         vocab = get_vocabulary(name)
-        lines += [f"### <a id=\"vocabulary-{name}\"></a>`{name}`", "",
-                  f"Source: `{vocab.source}`.", "",
-                  ", ".join(f"`{v}`" for v in vocab.values), ""]
-    lines += ["A region can add its own therapy-type spellings: put a `therapy_type_map.csv` (columns "
-              "`spelling,therapy_type`) beside its data files; targets must be ASGSF categories.", ""]
+        lines += [
+            f'### <a id="vocabulary-{name}"></a>`{name}`',
+            "",
+            f"Source: `{vocab.source}`.",
+            "",
+            ", ".join(f"`{v}`" for v in vocab.values),
+            "",
+        ]
+    lines += [
+        "A region can add its own therapy-type spellings: put a `therapy_type_map.csv` (columns "
+        "`spelling,therapy_type`) beside its data files; targets must be ASGSF categories.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -51,15 +51,31 @@ class _Ctx:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
-    def error(self, rule: str, message: str, fix: str, *, column: str | None = None,
-              row: int | None = None, value: str | None = None) -> None:
+    def error(
+        self,
+        rule: str,
+        message: str,
+        fix: str,
+        *,
+        column: str | None = None,
+        row: int | None = None,
+        value: str | None = None,
+    ) -> None:
         self.errors.append(Problem(self.file, rule, message, fix, self.sheet, row, column, value))
 
     def warn(self, rule: str, message: str, fix: str, *, column: str | None = None) -> None:
         self.warnings.append(Problem(self.file, rule, message, fix, self.sheet, None, column, None))
 
-    def cell_errors(self, mask: np.ndarray, values: np.ndarray, *, rule: str, column: str,
-                    message: str | Callable[[str], str], fix: str) -> None:
+    def cell_errors(
+        self,
+        mask: np.ndarray,
+        values: np.ndarray,
+        *,
+        rule: str,
+        column: str,
+        message: str | Callable[[str], str],
+        fix: str,
+    ) -> None:
         """One problem per row where `mask` is True (value shown at the terminal only)."""
         idx = np.flatnonzero(mask)
         if idx.size == 0:
@@ -68,11 +84,15 @@ class _Ctx:
         vals = [str(v) for v in values[idx]]
         if callable(message):
             cache = {v: message(v) for v in dict.fromkeys(vals)}
-            self.errors.extend(Problem(self.file, rule, cache[v], fix, self.sheet, r, column, v)
-                               for r, v in zip(rows, vals, strict=True))
+            self.errors.extend(
+                Problem(self.file, rule, cache[v], fix, self.sheet, r, column, v)
+                for r, v in zip(rows, vals, strict=True)
+            )
         else:
-            self.errors.extend(Problem(self.file, rule, message, fix, self.sheet, r, column, v)
-                               for r, v in zip(rows, vals, strict=True))
+            self.errors.extend(
+                Problem(self.file, rule, message, fix, self.sheet, r, column, v)
+                for r, v in zip(rows, vals, strict=True)
+            )
 
 
 def header_key(text: str) -> str:
@@ -108,25 +128,43 @@ def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFr
             extra.append(text)
             continue
         if target in seen:
-            ctx.error("duplicate_column", f"column '{target}' appears more than once "
-                      f"(headers {str(seen[target])!r} and {text!r})",
-                      "delete or rename one of the two columns", column=target)
+            ctx.error(
+                "duplicate_column",
+                f"column '{target}' appears more than once "
+                f"(headers {str(seen[target])!r} and {text!r})",
+                "delete or rename one of the two columns",
+                column=target,
+            )
             continue
         seen[target] = h
         rename[h] = target
         if text != target:
-            ctx.warn("header_normalised", f"header {text!r} read as '{target}' "
-                     "(surrounding spaces, case or inner spacing differ)",
-                     f"rename the header to exactly '{target}'", column=target)
+            ctx.warn(
+                "header_normalised",
+                f"header {text!r} read as '{target}' "
+                "(surrounding spaces, case or inner spacing differ)",
+                f"rename the header to exactly '{target}'",
+                column=target,
+            )
     missing = [c for c in spec.required_columns if c not in seen]
     for col in missing:
-        hits = difflib.get_close_matches(header_key(col), [header_key(e) for e in extra], n=2, cutoff=0.6)
+        hits = difflib.get_close_matches(
+            header_key(col), [header_key(e) for e in extra], n=2, cutoff=0.6
+        )
         hint = f"; a column headed {' or '.join(repr(h) for h in hits)} may be it" if hits else ""
-        ctx.error("missing_column", f"required column '{col}' is missing{hint}",
-                  f"add a column headed '{col}' (see docs/data-dictionary.md)", column=col)
+        ctx.error(
+            "missing_column",
+            f"required column '{col}' is missing{hint}",
+            f"add a column headed '{col}' (see docs/data-dictionary.md)",
+            column=col,
+        )
     if extra:
-        ctx.warn("extra_columns", f"{len(extra)} column(s) not in the {spec.name} spec were ignored: "
-                 f"{', '.join(repr(e) for e in extra)}", "remove them or check their spelling")
+        ctx.warn(
+            "extra_columns",
+            f"{len(extra)} column(s) not in the {spec.name} spec were ignored: "
+            f"{', '.join(repr(e) for e in extra)}",
+            "remove them or check their spelling",
+        )
     return raw[list(rename)].rename(columns=rename)
 
 
@@ -164,9 +202,14 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     values = u.to_numpy(dtype=object)[codes]
     blank = blank_u[codes]
     if not col.nullable and blank.any():
-        ctx.cell_errors(blank, values, rule="missing_value", column=col.name,
-                        message=f"'{col.name}' is blank but must be filled in",
-                        fix=f"enter a value for '{col.name}' on every row")
+        ctx.cell_errors(
+            blank,
+            values,
+            rule="missing_value",
+            column=col.name,
+            message=f"'{col.name}' is blank but must be filled in",
+            fix=f"enter a value for '{col.name}' on every row",
+        )
     kind = col.type
     if kind in ("id", "string"):
         arr = pd.array(np.where(blank_u, None, u.to_numpy(dtype=object))[codes], dtype="string")
@@ -177,16 +220,26 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         num_u = _parse_number(u, money=kind == "money")
         bad_u = np.isnan(num_u) & ~blank_u
         if bad_u.any():
-            ctx.cell_errors(bad_u[codes], values, rule="not_a_number", column=col.name,
-                            message=f"'{col.name}' must be a number",
-                            fix="enter a plain number (no words or units)")
+            ctx.cell_errors(
+                bad_u[codes],
+                values,
+                rule="not_a_number",
+                column=col.name,
+                message=f"'{col.name}' must be a number",
+                fix="enter a plain number (no words or units)",
+            )
         num = num_u[codes]
         if kind == "integer":
             frac = ~np.isnan(num_u) & (num_u != np.round(num_u))
             if frac.any():
-                ctx.cell_errors(frac[codes], values, rule="not_a_whole_number", column=col.name,
-                                message=f"'{col.name}' must be a whole number",
-                                fix="enter a count as a whole number")
+                ctx.cell_errors(
+                    frac[codes],
+                    values,
+                    rule="not_a_whole_number",
+                    column=col.name,
+                    message=f"'{col.name}' must be a whole number",
+                    fix="enter a count as a whole number",
+                )
         _check_range(num, values, col, ctx)
         if kind == "integer":
             ok = ~np.isnan(num) & (num == np.round(num))
@@ -198,9 +251,14 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         false_u = low.isin(FALSE_SPELLINGS).to_numpy()
         bad_u = ~(true_u | false_u | blank_u)
         if bad_u.any():
-            ctx.cell_errors(bad_u[codes], values, rule="bad_boolean", column=col.name,
-                            message=f"'{col.name}' must be yes/no (true/false, y/n or 1/0 also accepted)",
-                            fix="enter yes or no (leave blank only where allowed)")
+            ctx.cell_errors(
+                bad_u[codes],
+                values,
+                rule="bad_boolean",
+                column=col.name,
+                message=f"'{col.name}' must be yes/no (true/false, y/n or 1/0 also accepted)",
+                fix="enter yes or no (leave blank only where allowed)",
+            )
         return pd.arrays.BooleanArray(true_u[codes], ~(true_u | false_u)[codes])
     if kind in ("category", "region", "raa"):
         assert vocab is not None
@@ -212,14 +270,25 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         cat_u = np.array([pos[c] if c is not None else -1 for c in canon_u], dtype="int64")
         bad_u = (cat_u < 0) & ~blank_u
         if bad_u.any():
-            rule = {"region": "unknown_region", "raa": "unknown_raa"}.get(kind, f"unknown_{col.vocab_name}")
+            rule = {"region": "unknown_region", "raa": "unknown_raa"}.get(
+                kind, f"unknown_{col.vocab_name}"
+            )
             noun = {"region": "pan-region", "raa": "RAA"}.get(kind, f"{col.name} value")
             ctx.cell_errors(
-                bad_u[codes], values, rule=rule, column=col.name,
+                bad_u[codes],
+                values,
+                rule=rule,
+                column=col.name,
                 message=lambda v, noun=noun: f"unknown {noun}{_did_you_mean(v, vocab.values)}",
-                fix=(f"use a name from the {col.vocab_name} list ({vocab.source})"
-                     + (", or map your spelling in a therapy_type_map.csv beside the data file"
-                        if col.vocab_name == "therapy_type" else "")))
+                fix=(
+                    f"use a name from the {col.vocab_name} list ({vocab.source})"
+                    + (
+                        ", or map your spelling in a therapy_type_map.csv beside the data file"
+                        if col.vocab_name == "therapy_type"
+                        else ""
+                    )
+                ),
+            )
         if col.blank_label:
             cat_u = np.where(blank_u, pos[col.blank_label], cat_u)
         return pd.Categorical.from_codes(cat_u[codes], categories=categories)
@@ -227,17 +296,27 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         dt_u = _parse_date(u)
         bad_u = dt_u.isna().to_numpy() & ~blank_u
         if bad_u.any():
-            ctx.cell_errors(bad_u[codes], values, rule="bad_date", column=col.name,
-                            message=f"'{col.name}' is not a date",
-                            fix="write dates as YYYY-MM-DD (or DD/MM/YYYY)")
+            ctx.cell_errors(
+                bad_u[codes],
+                values,
+                rule="bad_date",
+                column=col.name,
+                message=f"'{col.name}' is not a date",
+                fix="write dates as YYYY-MM-DD (or DD/MM/YYYY)",
+            )
         return pd.DatetimeIndex(dt_u.to_numpy()[codes]).as_unit("ns")
     if kind == "financial_year":
         canon_u, _ = _parse_fy(u)
         bad_u = (canon_u == "") & ~blank_u
         if bad_u.any():
-            ctx.cell_errors(bad_u[codes], values, rule="bad_financial_year", column=col.name,
-                            message=f"'{col.name}' must be a financial year written YYYY/YY",
-                            fix="write e.g. 2018/19 (the second year is the first plus one)")
+            ctx.cell_errors(
+                bad_u[codes],
+                values,
+                rule="bad_financial_year",
+                column=col.name,
+                message=f"'{col.name}' must be a financial year written YYYY/YY",
+                fix="write e.g. 2018/19 (the second year is the first plus one)",
+            )
         present = sorted(set(canon_u) - {""})
         pos = {v: i for i, v in enumerate(present)}
         cat_u = np.array([pos.get(c, -1) for c in canon_u], dtype="int64")
@@ -254,28 +333,54 @@ def _check_range(num: np.ndarray, values: np.ndarray, col: ColumnSpec, ctx: _Ctx
     if not (low.any() or high.any()):
         return
     if col.type == "money" and col.min == 0:
-        ctx.cell_errors(low, values, rule="negative_amount", column=col.name,
-                        message=f"'{col.name}' is negative", fix="amounts must be 0 or more; check the sign")
+        ctx.cell_errors(
+            low,
+            values,
+            rule="negative_amount",
+            column=col.name,
+            message=f"'{col.name}' is negative",
+            fix="amounts must be 0 or more; check the sign",
+        )
         low = np.zeros(num.shape, dtype=bool)
     lo = f"more than {col.min:g}" if col.min_exclusive else f"at least {col.min:g}"
-    rng = " and ".join(p for p in ([lo] if col.min is not None else []) +
-                       ([f"at most {col.max:g}"] if col.max is not None else []))
-    ctx.cell_errors(low | high, values, rule="out_of_range", column=col.name,
-                    message=f"'{col.name}' must be {rng}", fix=f"correct the value (allowed: {rng})")
+    rng = " and ".join(
+        p
+        for p in ([lo] if col.min is not None else [])
+        + ([f"at most {col.max:g}"] if col.max is not None else [])
+    )
+    ctx.cell_errors(
+        low | high,
+        values,
+        rule="out_of_range",
+        column=col.name,
+        message=f"'{col.name}' must be {rng}",
+        fix=f"correct the value (allowed: {rng})",
+    )
 
 
 def _check_unique_ids(s: pd.Series, column: str, ctx: _Ctx) -> None:
     dup = s.duplicated(keep="first").to_numpy() & s.notna().to_numpy()
     if not dup.any():
         return
-    first_row = pd.Series(ctx.rows, index=s.index).groupby(s.to_numpy(), sort=False).transform("first")
+    first_row = (
+        pd.Series(ctx.rows, index=s.index).groupby(s.to_numpy(), sort=False).transform("first")
+    )
     firsts = first_row.to_numpy()
     idx = np.flatnonzero(dup)
     vals = s.to_numpy(dtype=object)
-    ctx.errors.extend(Problem(ctx.file, "duplicate_id",
-                              f"'{column}' must be unique; this id is also on row {int(firsts[i])}",
-                              "give every row its own id, or remove the duplicate row",
-                              ctx.sheet, int(ctx.rows[i]), column, str(vals[i])) for i in idx)
+    ctx.errors.extend(
+        Problem(
+            ctx.file,
+            "duplicate_id",
+            f"'{column}' must be unique; this id is also on row {int(firsts[i])}",
+            "give every row its own id, or remove the duplicate row",
+            ctx.sheet,
+            int(ctx.rows[i]),
+            column,
+            str(vals[i]),
+        )
+        for i in idx
+    )
 
 
 # ------------------------------------------------------------------------------------ rules
@@ -287,9 +392,14 @@ def _rule_raa_in_region(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> No
     region = df["region"].astype(object)
     bad = (expected.notna() & region.notna() & (expected != region)).to_numpy()
     if bad.any():
-        ctx.cell_errors(bad, df["raa"].astype(object).to_numpy(), rule="raa_region_mismatch", column="raa",
-                        message=lambda v: f"this RAA belongs to the {home[v]} pan-region, not the row's region",
-                        fix="correct the region or the RAA (see data/raw/published/reference/pan_regions_raas.csv)")
+        ctx.cell_errors(
+            bad,
+            df["raa"].astype(object).to_numpy(),
+            rule="raa_region_mismatch",
+            column="raa",
+            message=lambda v: f"this RAA belongs to the {home[v]} pan-region, not the row's region",
+            fix="correct the region or the RAA (see data/raw/published/reference/pan_regions_raas.csv)",
+        )
 
 
 def _rule_age_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -301,11 +411,19 @@ def _rule_age_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
         ab = a > b
         bc = b > c
         ac = np.isnan(b) & (a > c)
-    for mask, later, earlier in ((ab, cols[1], cols[0]), (bc, cols[2], cols[1]), (ac, cols[2], cols[0])):
-        ctx.cell_errors(mask, df[later].to_numpy(dtype=object), rule="age_order", column=later,
-                        message=f"'{later}' is lower than '{earlier}' (ages must run "
-                        f"{' <= '.join(cols)})",
-                        fix="check both ages; entry to care comes before placement, which comes before now")
+    for mask, later, earlier in (
+        (ab, cols[1], cols[0]),
+        (bc, cols[2], cols[1]),
+        (ac, cols[2], cols[0]),
+    ):
+        ctx.cell_errors(
+            mask,
+            df[later].to_numpy(dtype=object),
+            rule="age_order",
+            column=later,
+            message=f"'{later}' is lower than '{earlier}' (ages must run {' <= '.join(cols)})",
+            fix="check both ages; entry to care comes before placement, which comes before now",
+        )
 
 
 def _rule_consecutive_fy(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -318,10 +436,12 @@ def _rule_consecutive_fy(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> N
     missing = sorted(set(range(starts[0], starts[-1] + 1)) - set(starts))
     if missing:
         names = ", ".join(f"{s}/{(s + 1) % 100:02d}" for s in missing)
-        ctx.error("financial_years_not_consecutive",
-                  f"the file covers {present[0]} to {present[-1]} but has no packages in {names}",
-                  "add the missing year(s) or split the file so each covers an unbroken run of years",
-                  column="financial_year")
+        ctx.error(
+            "financial_years_not_consecutive",
+            f"the file covers {present[0]} to {present[-1]} but has no packages in {names}",
+            "add the missing year(s) or split the file so each covers an unbroken run of years",
+            column="financial_year",
+        )
 
 
 def _rule_category_change(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -345,10 +465,15 @@ def _rule_category_change(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> 
         if bad.any():
             therapy = df["therapy_type"].astype(object).to_numpy() if therapy is None else therapy
             when = "before" if before else "on or after"
-            ctx.cell_errors(bad, therapy, rule="therapy_category_change", column="therapy_type",
-                            message=f"'{label}' packages cannot be funded {when} {change:%B %Y} "
-                            "(ASGSF service categories changed then)",
-                            fix="check the therapy type and the financial year / approval date")
+            ctx.cell_errors(
+                bad,
+                therapy,
+                rule="therapy_category_change",
+                column="therapy_type",
+                message=f"'{label}' packages cannot be funded {when} {change:%B %Y} "
+                "(ASGSF service categories changed then)",
+                fix="check the therapy type and the financial year / approval date",
+            )
 
 
 def _rule_period_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -356,8 +481,14 @@ def _rule_period_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> Non
     if not {start, end} <= set(df.columns):
         return
     bad = (df[start] > df[end]).to_numpy()
-    ctx.cell_errors(bad, df[end].astype(str).to_numpy(dtype=object), rule="period_order", column=end,
-                    message=f"'{end}' is before '{start}'", fix="swap or correct the period dates")
+    ctx.cell_errors(
+        bad,
+        df[end].astype(str).to_numpy(dtype=object),
+        rule="period_order",
+        column=end,
+        message=f"'{end}' is before '{start}'",
+        fix="swap or correct the period dates",
+    )
 
 
 def _rule_band_children_only(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -367,12 +498,22 @@ def _rule_band_children_only(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) 
     group_known = df["recipient_group"].notna().to_numpy()
     band = df["child_age_band"].notna().to_numpy()
     vals = df["child_age_band"].astype(object).to_numpy()
-    ctx.cell_errors(band & ~child & group_known, vals, rule="age_band_not_children", column="child_age_band",
-                    message="'child_age_band' is only for the 'children' recipient group",
-                    fix="leave child_age_band blank for adults, parents and birth families")
-    ctx.cell_errors(~band & child, vals, rule="missing_age_band", column="child_age_band",
-                    message="rows for children need a 'child_age_band'",
-                    fix="enter the age band, or 'not reported' if it is not known")
+    ctx.cell_errors(
+        band & ~child & group_known,
+        vals,
+        rule="age_band_not_children",
+        column="child_age_band",
+        message="'child_age_band' is only for the 'children' recipient group",
+        fix="leave child_age_band blank for adults, parents and birth families",
+    )
+    ctx.cell_errors(
+        ~band & child,
+        vals,
+        rule="missing_age_band",
+        column="child_age_band",
+        message="rows for children need a 'child_age_band'",
+        fix="enter the age band, or 'not reported' if it is not known",
+    )
 
 
 def _rule_unique_key(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
@@ -382,14 +523,27 @@ def _rule_unique_key(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
     key = df[cols].astype(object)
     dup = key.duplicated(keep="first").to_numpy()
     if dup.any():
-        first = pd.Series(ctx.rows).groupby([key[c].fillna("").astype(str).to_numpy() for c in cols],
-                                            sort=False).transform("first").to_numpy()
+        first = (
+            pd.Series(ctx.rows)
+            .groupby([key[c].fillna("").astype(str).to_numpy() for c in cols], sort=False)
+            .transform("first")
+            .to_numpy()
+        )
         idx = np.flatnonzero(dup)
-        ctx.errors.extend(Problem(ctx.file, "duplicate_row",
-                                  f"the combination of {', '.join(cols)} must be unique; "
-                                  f"it is also on row {int(first[i])}",
-                                  "merge or remove the duplicate row", ctx.sheet, int(ctx.rows[i]),
-                                  cols[0], None) for i in idx)
+        ctx.errors.extend(
+            Problem(
+                ctx.file,
+                "duplicate_row",
+                f"the combination of {', '.join(cols)} must be unique; "
+                f"it is also on row {int(first[i])}",
+                "merge or remove the duplicate row",
+                ctx.sheet,
+                int(ctx.rows[i]),
+                cols[0],
+                None,
+            )
+            for i in idx
+        )
 
 
 RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
@@ -404,8 +558,14 @@ RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
 
 
 # ------------------------------------------------------------------------------------- main
-def check_table(raw: pd.DataFrame, spec: DatasetSpec, *, file: str, sheet: str | None = None,
-                vocabularies: dict[str, Vocabulary] | None = None) -> CheckResult:
+def check_table(
+    raw: pd.DataFrame,
+    spec: DatasetSpec,
+    *,
+    file: str,
+    sheet: str | None = None,
+    vocabularies: dict[str, Vocabulary] | None = None,
+) -> CheckResult:
     """Check a text table (every cell a str) against `spec`; return a typed frame or problems."""
     vocabularies = dict(vocabularies or {})
     ctx = _Ctx(file, sheet, np.empty(0, dtype="int64"))
@@ -417,12 +577,18 @@ def check_table(raw: pd.DataFrame, spec: DatasetSpec, *, file: str, sheet: str |
         blank_rows = int((~nonblank).sum())
         df = df[nonblank]
         if blank_rows and nonblank.any():
-            ctx.warn("blank_rows_skipped", f"{blank_rows} completely blank row(s) were skipped",
-                     "delete blank rows")
+            ctx.warn(
+                "blank_rows_skipped",
+                f"{blank_rows} completely blank row(s) were skipped",
+                "delete blank rows",
+            )
     ctx.rows = df.index.to_numpy(dtype="int64") + 2
     if len(df) == 0:
-        ctx.error("no_data_rows", "the table has a header but no data rows",
-                  "add the data below the header row (or remove this file / sheet)")
+        ctx.error(
+            "no_data_rows",
+            "the table has a header but no data rows",
+            "add the data below the header row (or remove this file / sheet)",
+        )
         return CheckResult(spec.name, file, sheet, None, ctx.errors, ctx.warnings)
     typed: dict[str, Any] = {}
     for col in spec.columns:
@@ -436,7 +602,9 @@ def check_table(raw: pd.DataFrame, spec: DatasetSpec, *, file: str, sheet: str |
     for rule in spec.rules:
         RULES[rule["rule"]](frame, rule, ctx)
     ok = not ctx.errors
-    errors = sorted(ctx.errors, key=lambda p: -1 if p.row is None else p.row)  # stable: column order kept
+    errors = sorted(
+        ctx.errors, key=lambda p: -1 if p.row is None else p.row
+    )  # stable: column order kept
     return CheckResult(spec.name, file, sheet, frame if ok else None, errors, ctx.warnings)
 
 

@@ -40,8 +40,13 @@ def therapy_vocabulary(extra_map: Path | None = None) -> Vocabulary:
     return vocab
 
 
-def check_path(path: Path, dataset: str | None = None, *, therapy_map: Path | None = None,
-               skip_empty_sheets: bool = True) -> list[CheckResult]:
+def check_path(
+    path: Path,
+    dataset: str | None = None,
+    *,
+    therapy_map: Path | None = None,
+    skip_empty_sheets: bool = True,
+) -> list[CheckResult]:
     """Check one file; one result per data set table in it (Excel: per data set sheet).
 
     The data set is `dataset`, else the Excel sheet names, else the file name. A file called
@@ -51,24 +56,53 @@ def check_path(path: Path, dataset: str | None = None, *, therapy_map: Path | No
     label = file_label(path)
     is_excel = path.suffix.lower() in EXCEL_SUFFIXES
     if dataset is not None and dataset not in DATASET_NAMES:
-        return [CheckResult(dataset, label, None, None, [Problem(
-            label, "unknown_dataset", f"there is no data set called {dataset!r}",
-            f"use one of: {', '.join(DATASET_NAMES)}")])]
+        return [
+            CheckResult(
+                dataset,
+                label,
+                None,
+                None,
+                [
+                    Problem(
+                        label,
+                        "unknown_dataset",
+                        f"there is no data set called {dataset!r}",
+                        f"use one of: {', '.join(DATASET_NAMES)}",
+                    )
+                ],
+            )
+        ]
     if dataset is None and not is_excel:
         dataset = infer_dataset_from_name(path)
         if dataset is None:
-            return [CheckResult("?", label, None, None, [Problem(
-                label, "unknown_dataset", "cannot tell which data set this file holds from its name",
-                f"name the file after its data set ({', '.join(DATASET_NAMES)}) or pass --dataset")])]
+            return [
+                CheckResult(
+                    "?",
+                    label,
+                    None,
+                    None,
+                    [
+                        Problem(
+                            label,
+                            "unknown_dataset",
+                            "cannot tell which data set this file holds from its name",
+                            f"name the file after its data set ({', '.join(DATASET_NAMES)}) or pass --dataset",
+                        )
+                    ],
+                )
+            ]
     vocab = {"therapy_type": therapy_vocabulary(therapy_map or path.parent / THERAPY_MAP_FILENAME)}
     results: list[CheckResult] = []
     for table in read_path(path, dataset):
         name = dataset or (spec_for_sheet(table.sheet) if table.sheet else None) or "?"
         if table.frame is None:
-            results.append(CheckResult(name, table.file, table.sheet, None, table.errors, table.warnings))
+            results.append(
+                CheckResult(name, table.file, table.sheet, None, table.errors, table.warnings)
+            )
             continue
-        result = check_table(table.frame, get_spec(name), file=table.file, sheet=table.sheet,
-                             vocabularies=vocab)
+        result = check_table(
+            table.frame, get_spec(name), file=table.file, sheet=table.sheet, vocabularies=vocab
+        )
         result.warnings[:0] = table.warnings
         results.append(result)
     if is_excel and dataset is None and skip_empty_sheets:
@@ -77,8 +111,15 @@ def check_path(path: Path, dataset: str | None = None, *, therapy_map: Path | No
             for r, is_empty in zip(results, empty, strict=True):
                 if is_empty:
                     r.errors = []
-                    r.warnings.append(Problem(r.file, "empty_sheet_skipped", "the sheet has no data rows; skipped",
-                                              "ignore this if the data set is not being supplied", r.sheet))
+                    r.warnings.append(
+                        Problem(
+                            r.file,
+                            "empty_sheet_skipped",
+                            "the sheet has no data rows; skipped",
+                            "ignore this if the data set is not being supplied",
+                            r.sheet,
+                        )
+                    )
     return results
 
 

@@ -18,9 +18,14 @@ from nps_analysis.errors import InputDataError, Problem
 
 def dataset_files(in_dir: Path) -> list[Path]:
     """Data files in `in_dir` (not recursive), sorted by name; mapping tables are excluded."""
-    return sorted(p for p in Path(in_dir).iterdir()
-                  if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                  and p.name != THERAPY_MAP_FILENAME and not p.name.startswith((".", "~$")))
+    return sorted(
+        p
+        for p in Path(in_dir).iterdir()
+        if p.is_file()
+        and p.suffix.lower() in SUPPORTED_SUFFIXES
+        and p.name != THERAPY_MAP_FILENAME
+        and not p.name.startswith((".", "~$"))
+    )
 
 
 def _combine(name: str, parts: list[CheckResult]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -31,8 +36,9 @@ def _combine(name: str, parts: list[CheckResult]) -> tuple[pd.DataFrame, list[Pr
     problems: list[Problem] = []
     if "financial_year" in frame.columns:
         years = sorted(frame["financial_year"].dropna().astype(str).unique())
-        frame["financial_year"] = pd.Categorical(frame["financial_year"].astype(object), categories=years,
-                                                 ordered=True)
+        frame["financial_year"] = pd.Categorical(
+            frame["financial_year"].astype(object), categories=years, ordered=True
+        )
     if len(frames) > 1:
         keys = [[c.name] for c in spec.columns if c.unique and c.name in frame.columns]
         keys += [r["columns"] for r in spec.rules if r["rule"] == "unique_key"]
@@ -40,10 +46,15 @@ def _combine(name: str, parts: list[CheckResult]) -> tuple[pd.DataFrame, list[Pr
         for key in keys:
             n = int(frame.duplicated(subset=key).sum())
             if n:
-                problems.append(Problem(
-                    files, "duplicate_across_files",
-                    f"{n} row(s) repeat a {', '.join(key)} already used in another {name} file",
-                    "remove rows supplied twice, or make the ids unique across files", column=key[0]))
+                problems.append(
+                    Problem(
+                        files,
+                        "duplicate_across_files",
+                        f"{n} row(s) repeat a {', '.join(key)} already used in another {name} file",
+                        "remove rows supplied twice, or make the ids unique across files",
+                        column=key[0],
+                    )
+                )
     return frame, problems
 
 
@@ -72,8 +83,10 @@ def build_processed(in_dir: Path, out_dir: Path) -> list[Path]:
         parts = [r for r in results if r.dataset == name and r.frame is not None]
         if not parts:
             if not problems:
-                warnings.warn(DataWarning(f"{in_dir.name}: no {name} file found; {name}.parquet not written"),
-                              stacklevel=2)
+                warnings.warn(
+                    DataWarning(f"{in_dir.name}: no {name} file found; {name}.parquet not written"),
+                    stacklevel=2,
+                )
             continue
         frame, extra = _combine(name, parts)
         problems.extend(extra)

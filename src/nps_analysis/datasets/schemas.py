@@ -20,15 +20,28 @@ def _column(col: ColumnSpec) -> pa.Column:
     if col.max is not None:
         checks.append(pa.Check.le(col.max))
     if col.vocab_name:
-        allowed = list(get_vocabulary(col.vocab_name).values) + ([col.blank_label] if col.blank_label else [])
+        allowed = list(get_vocabulary(col.vocab_name).values) + (
+            [col.blank_label] if col.blank_label else []
+        )
         checks.append(pa.Check.isin(allowed))
-    return pa.Column(col.dtype, checks=checks, nullable=col.nullable, unique=col.unique,
-                     required=not col.optional, description=col.description)
+    return pa.Column(
+        col.dtype,
+        checks=checks,
+        nullable=col.nullable,
+        unique=col.unique,
+        required=not col.optional,
+        description=col.description,
+    )
 
 
 @cache
 def pandera_schema(name: str) -> pa.DataFrameSchema:
     """The pandera schema of the typed frame of data set `name`."""
     spec = get_spec(name)
-    return pa.DataFrameSchema({c.name: _column(c) for c in spec.columns}, strict=True, ordered=False,
-                              name=name, description=spec.description)
+    return pa.DataFrameSchema(
+        {c.name: _column(c) for c in spec.columns},
+        strict=True,
+        ordered=False,
+        name=name,
+        description=spec.description,
+    )

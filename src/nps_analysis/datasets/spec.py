@@ -21,17 +21,42 @@ from nps_analysis.paths import REFERENCE_DIR
 SPEC_DIR = Path(__file__).with_name("specs")
 
 #: The minimum data sets, in the order they are documented, templated and processed.
-DATASET_NAMES: tuple[str, ...] = ("step", "asgsf_packages", "workforce", "skills_gaps", "open_cases")
+DATASET_NAMES: tuple[str, ...] = (
+    "step",
+    "asgsf_packages",
+    "workforce",
+    "skills_gaps",
+    "open_cases",
+)
 
 #: Column types the engine knows.
-COLUMN_TYPES = ("id", "string", "number", "integer", "money", "boolean", "category", "region",
-                "raa", "date", "financial_year")
+COLUMN_TYPES = (
+    "id",
+    "string",
+    "number",
+    "integer",
+    "money",
+    "boolean",
+    "category",
+    "region",
+    "raa",
+    "date",
+    "financial_year",
+)
 
 #: How each column type is stored in the typed frame.
 TYPED_DTYPES = {
-    "id": "string", "string": "string", "number": "float64", "integer": "Int64",
-    "money": "float64", "boolean": "boolean", "category": "category", "region": "category",
-    "raa": "category", "date": "datetime64[ns]", "financial_year": "category",
+    "id": "string",
+    "string": "string",
+    "number": "float64",
+    "integer": "Int64",
+    "money": "float64",
+    "boolean": "boolean",
+    "category": "category",
+    "region": "category",
+    "raa": "category",
+    "date": "datetime64[ns]",
+    "financial_year": "category",
 }
 
 TRUE_SPELLINGS = ("true", "yes", "y", "1", "t", "1.0")
@@ -107,9 +132,12 @@ def get_spec(name: str) -> DatasetSpec:
             raise ValueError(f"spec {name}: column {col['name']} has unknown type {col['type']!r}")
         columns.append(ColumnSpec(**{k: (str(v) if k == "example" else v) for k, v in col.items()}))
     return DatasetSpec(
-        name=raw["name"], title=raw["title"], grain=raw["grain"],
+        name=raw["name"],
+        title=raw["title"],
+        grain=raw["grain"],
         description=" ".join(str(raw["description"]).split()),
-        file_aliases=tuple(raw.get("file_aliases", [name])), columns=tuple(columns),
+        file_aliases=tuple(raw.get("file_aliases", [name])),
+        columns=tuple(columns),
         rules=tuple(raw.get("rules", [])),
     )
 
@@ -147,7 +175,9 @@ class Vocabulary:
             raise ValueError(
                 f"{source}: mapping targets {bad} are not {self.name} values; use one of {list(self.values)}"
             )
-        lookup.update({match_key(s): t for s, t in zip(mapping.iloc[:, 0], mapping.iloc[:, 1], strict=True)})
+        lookup.update(
+            {match_key(s): t for s, t in zip(mapping.iloc[:, 0], mapping.iloc[:, 1], strict=True)}
+        )
         return Vocabulary(self.name, self.values, lookup, f"{self.source} + {source}")
 
 
@@ -160,7 +190,9 @@ def read_mapping_table(path: Path) -> pd.DataFrame:
     table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     table.columns = [c.strip() for c in table.columns]
     if table.shape[1] < 2:
-        raise ValueError(f"{path.name}: a mapping table needs two columns (spelling, canonical value)")
+        raise ValueError(
+            f"{path.name}: a mapping table needs two columns (spelling, canonical value)"
+        )
     return table.iloc[:, :2].apply(lambda s: s.str.strip())
 
 
@@ -175,7 +207,9 @@ def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary
     if ref and (reference_dir / ref["file"]).is_file():
         table = pd.read_csv(reference_dir / ref["file"], dtype=str, keep_default_na=False)
         if ref.get("order_by"):
-            table = table.sort_values(ref["order_by"], kind="mergesort", key=lambda s: s.astype(int))
+            table = table.sort_values(
+                ref["order_by"], kind="mergesort", key=lambda s: s.astype(int)
+            )
         values = list(dict.fromkeys(table[ref["column"]].str.strip()))
         if ref.get("alias_column"):
             aliases.update(dict(zip(table[ref["alias_column"]], table[ref["column"]], strict=True)))
@@ -187,7 +221,9 @@ def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary
     lookup.update({match_key(k): str(v) for k, v in aliases.items()})
     vocab = Vocabulary(name, tuple(values), lookup, source)
     if cfg.get("map"):
-        vocab = vocab.extended(read_mapping_table(SPEC_DIR / cfg["map"]), f"datasets/specs/{cfg['map']}")
+        vocab = vocab.extended(
+            read_mapping_table(SPEC_DIR / cfg["map"]), f"datasets/specs/{cfg['map']}"
+        )
     return vocab
 
 

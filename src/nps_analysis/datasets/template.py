@@ -30,19 +30,34 @@ def _readme(wb: Workbook) -> None:
     ws.title = README_SHEET
     rows: list[tuple[str, ...]] = [
         ("National Picture of Adoption Support Commissioning: data request template",),
-        ("Fill in one sheet per data set (sheet names must stay as they are). Row 1 holds the headers; "
-         "enter one record per row from row 2. Leave a sheet empty if you are not supplying that data set.",),
+        (
+            "Fill in one sheet per data set (sheet names must stay as they are). Row 1 holds the headers; "
+            "enter one record per row from row 2. Leave a sheet empty if you are not supplying that data set.",
+        ),
         ("Check the filled-in workbook with:  nps validate <this file>.xlsx",),
-        ("Drop-down lists offer the accepted values; yes/no columns also accept true/false, y/n, 1/0.",),
+        (
+            "Drop-down lists offer the accepted values; yes/no columns also accept true/false, y/n, 1/0.",
+        ),
         ("This workbook holds record-level data once filled in: store and send it securely.",),
         (),
         ("sheet", "column", "type", "required", "blank allowed", "allowed values", "description"),
     ]
     for spec in all_specs():
-        rows.append((spec.name, "", "", "", "", "", f"{spec.title}: {spec.grain}. {spec.description}"))
+        rows.append(
+            (spec.name, "", "", "", "", "", f"{spec.title}: {spec.grain}. {spec.description}")
+        )
         for c in spec.columns:
-            rows.append((spec.name, c.name, TYPE_LABELS[c.type], "optional" if c.optional else "yes",
-                         "yes" if c.nullable else "no", _allowed(c).replace("`", ""), c.description))
+            rows.append(
+                (
+                    spec.name,
+                    c.name,
+                    TYPE_LABELS[c.type],
+                    "optional" if c.optional else "yes",
+                    "yes" if c.nullable else "no",
+                    _allowed(c).replace("`", ""),
+                    c.description,
+                )
+            )
     for row in rows:
         ws.append(list(row))
     ws["A1"].font = Font(bold=True, size=14)
@@ -55,8 +70,16 @@ def _readme(wb: Workbook) -> None:
 def _lists(wb: Workbook) -> dict[str, str]:
     """A hidden sheet of drop-down values; returns vocabulary name -> range formula."""
     ws = wb.create_sheet(LISTS_SHEET)
-    names = ("region", "raa", "therapy_type", "order_type", "role", "skill", "recipient_group",
-             "child_age_band")
+    names = (
+        "region",
+        "raa",
+        "therapy_type",
+        "order_type",
+        "role",
+        "skill",
+        "recipient_group",
+        "child_age_band",
+    )
     refs = {}
     for j, name in enumerate(names, start=1):
         values = get_vocabulary(name).values
@@ -72,16 +95,23 @@ def _lists(wb: Workbook) -> dict[str, str]:
 def _deterministic_zip(data: bytes) -> bytes:
     """Rewrite the xlsx zip with fixed entry timestamps (openpyxl stamps the current time)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps 'modified' with now() on save
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
-                                 content)
+            if (
+                info.filename == "docProps/core.xml"
+            ):  # openpyxl stamps 'modified' with now() on save
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    content,
+                )
             dst.writestr(fixed, content)
     return out.getvalue()
 
@@ -102,8 +132,11 @@ def build_workbook() -> Workbook:
             cell.font = Font(bold=True)
             cell.fill = header_fill
             cell.alignment = Alignment(wrap_text=False)
-            cell.comment = Comment(f"{col.description} ({TYPE_LABELS[col.type]}"
-                                   f"{'; may be blank' if col.nullable else '; required'})", "nps")
+            cell.comment = Comment(
+                f"{col.description} ({TYPE_LABELS[col.type]}"
+                f"{'; may be blank' if col.nullable else '; required'})",
+                "nps",
+            )
             ws.column_dimensions[get_column_letter(j)].width = max(12, len(col.name) + 4)
             rng = f"{get_column_letter(j)}2:{get_column_letter(j)}{MAX_ROW}"
             dv = None
@@ -114,7 +147,9 @@ def build_workbook() -> Workbook:
             if dv is not None:
                 dv.error = f"Choose a value from the list for {col.name}"
                 dv.errorTitle = "Not an accepted value"
-                dv.showErrorMessage = False  # other spellings are accepted and matched by the validator
+                dv.showErrorMessage = (
+                    False  # other spellings are accepted and matched by the validator
+                )
                 dv.add(rng)
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"

@@ -27,10 +27,16 @@ SHEET_VAAS = "Adoptive families VAAs"
 _ENGLAND_ROW = re.compile(r"^ALL (LOCAL AUTHORITIES|VOLUNTARY)", re.IGNORECASE)
 _SEE = re.compile(r"^(?P<la>.*?)\s*\(see (?P<target>[^)]*?)\s*(?P<kind>RAA|VAA|LA)?\)?\s*$")
 _GOR_NAMES = {
-    "NORTH EAST": "North East", "NORTH WEST": "North West",
-    "YORKSHIRE AND THE HUMBER": "Yorkshire and The Humber", "EAST MIDLANDS": "East Midlands",
-    "WEST MIDLANDS": "West Midlands", "EAST OF ENGLAND": "East of England", "LONDON": "London",
-    "INNER LONDON": "London", "OUTER LONDON": "London", "SOUTH EAST": "South East",
+    "NORTH EAST": "North East",
+    "NORTH WEST": "North West",
+    "YORKSHIRE AND THE HUMBER": "Yorkshire and The Humber",
+    "EAST MIDLANDS": "East Midlands",
+    "WEST MIDLANDS": "West Midlands",
+    "EAST OF ENGLAND": "East of England",
+    "LONDON": "London",
+    "INNER LONDON": "London",
+    "OUTER LONDON": "London",
+    "SOUTH EAST": "South East",
     "SOUTH WEST": "South West",
 }
 
@@ -61,12 +67,28 @@ def _read_sheet_raw(path: str, sheet: str) -> pd.DataFrame:
     try:
         return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
     except FileNotFoundError as exc:
-        raise InputDataError([Problem(display_path(path), "file-missing", "workbook not found",
-                                      "copy it into data/raw/public/asg_agency_level/")]) from exc
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "file-missing",
+                    "workbook not found",
+                    "copy it into data/raw/public/asg_agency_level/",
+                )
+            ]
+        ) from exc
     except ValueError as exc:
-        raise InputDataError([Problem(display_path(path), "sheet-missing", str(exc),
-                                      f"the workbook must contain a sheet named '{sheet}'",
-                                      sheet=sheet)]) from exc
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "sheet-missing",
+                    str(exc),
+                    f"the workbook must contain a sheet named '{sheet}'",
+                    sheet=sheet,
+                )
+            ]
+        ) from exc
 
 
 def _flatten_header(header: pd.DataFrame) -> list[str]:
@@ -78,7 +100,9 @@ def _flatten_header(header: pd.DataFrame) -> list[str]:
         level = level.groupby(parent.to_numpy()).ffill()
         levels.append(level)
         parent = parent + "|" + level.fillna("")
-    joined = pd.concat(levels, axis=1).apply(lambda r: " | ".join(v for v in r.dropna() if v), axis=1)
+    joined = pd.concat(levels, axis=1).apply(
+        lambda r: " | ".join(v for v in r.dropna() if v), axis=1
+    )
     return joined.tolist()
 
 
@@ -94,8 +118,18 @@ def read_agency_sheet(path: str | Path = ASGLB_FILE, sheet: str = SHEET_CHILDREN
     names = raw[1].astype("string").str.strip()
     england = names.str.match(_ENGLAND_ROW).fillna(False)
     if not england.any():
-        raise InputDataError([Problem(file, "layout", "no 'ALL LOCAL AUTHORITIES ...' England row found",
-                                      "use the original Coram-i workbook layout", sheet=sheet, column="B")])
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "layout",
+                    "no 'ALL LOCAL AUTHORITIES ...' England row found",
+                    "use the original Coram-i workbook layout",
+                    sheet=sheet,
+                    column="B",
+                )
+            ]
+        )
     first = int(england.to_numpy().argmax())
     labels = _flatten_header(raw.iloc[3:first, 2:])
     body = raw.iloc[first:].copy()
@@ -104,7 +138,9 @@ def read_agency_sheet(path: str | Path = ASGLB_FILE, sheet: str = SHEET_CHILDREN
     name = body[1].astype("string").str.replace(r"\s+", " ", regex=True).str.strip()
     kind = pd.Series("la", index=body.index)
     kind = kind.mask(code.str.startswith("RAA").fillna(False), "raa")
-    kind = kind.mask(code.str.startswith("VAA").fillna(False) | (sheet == SHEET_VAAS) & code.isna(), "vaa")
+    kind = kind.mask(
+        code.str.startswith("VAA").fillna(False) | (sheet == SHEET_VAAS) & code.isna(), "vaa"
+    )
     kind = kind.mask(code.isna() & name.str.isupper().fillna(False), "region")
     kind = kind.mask(body.index == raw.index[first], "england")
     values = body.iloc[:, 2:].copy()
@@ -113,8 +149,18 @@ def read_agency_sheet(path: str | Path = ASGLB_FILE, sheet: str = SHEET_CHILDREN
     dup = values.columns.duplicated()
     values = values.loc[:, ~dup]
     out = pd.concat(
-        [pd.DataFrame({"row_kind": kind, "code": code, "name": name,
-                       "sheet_row": body.index.to_numpy() + 1}), values], axis=1
+        [
+            pd.DataFrame(
+                {
+                    "row_kind": kind,
+                    "code": code,
+                    "name": name,
+                    "sheet_row": body.index.to_numpy() + 1,
+                }
+            ),
+            values,
+        ],
+        axis=1,
     ).reset_index(drop=True)
     out["code"] = out["code"].astype(object).where(out["code"].notna(), None)
     out["name"] = out["name"].astype(str)
@@ -127,18 +173,30 @@ def find_column(df: pd.DataFrame, *patterns: str) -> str:
     """The one column whose label contains every pattern (case-insensitive); raise otherwise."""
     hits = [c for c in df.columns if all(p.lower() in str(c).lower() for p in patterns)]
     if len(hits) != 1:
-        raise InputDataError([Problem(df.attrs.get("source_file", "ASG workbook"), "column-match",
-                                      f"{len(hits)} columns match {patterns!r}",
-                                      "the workbook layout changed; update the patterns in asglb.py",
-                                      sheet=df.attrs.get("sheet"))])
+        raise InputDataError(
+            [
+                Problem(
+                    df.attrs.get("source_file", "ASG workbook"),
+                    "column-match",
+                    f"{len(hits)} columns match {patterns!r}",
+                    "the workbook layout changed; update the patterns in asglb.py",
+                    sheet=df.attrs.get("sheet"),
+                )
+            ]
+        )
     return hits[0]
 
 
 def counts(df: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
     """Parse one value column into ``<name>`` (Float64) and ``<name>_flag`` (marker)."""
     raw = df[column].map(lambda v: v if isinstance(v, str) or pd.isna(v) else repr(v))
-    number, flag = parse_counts(raw, file=df.attrs.get("source_file", "ASG workbook"),
-                                column=column[:60], sheet=df.attrs.get("sheet"), allow_decimal=True)
+    number, flag = parse_counts(
+        raw,
+        file=df.attrs.get("source_file", "ASG workbook"),
+        column=column[:60],
+        sheet=df.attrs.get("sheet"),
+        allow_decimal=True,
+    )
     return pd.DataFrame({name: number, f"{name}_flag": flag}, index=df.index)
 
 
@@ -155,12 +213,16 @@ def la_raa_membership(path: str | Path = ASGLB_FILE) -> pd.DataFrame:
     standalone = parts["la"].isna()
     target = parts["target"].astype("string").str.strip()
     kind = parts["kind"].astype("string").fillna("Bi-Borough").where(~standalone, "none")
-    out = pd.DataFrame({
-        "old_la_code": las["code"].astype(str),
-        "la_name": parts["la"].fillna(las["name"]).str.replace(r"\s*\(and .*?\)", "", regex=True),
-        "gor_region": las["gor_region"].map(_GOR_NAMES),
-        "member_of": target.where(~standalone),
-        "member_kind": kind,
-    }).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "old_la_code": las["code"].astype(str),
+            "la_name": parts["la"]
+            .fillna(las["name"])
+            .str.replace(r"\s*\(and .*?\)", "", regex=True),
+            "gor_region": las["gor_region"].map(_GOR_NAMES),
+            "member_of": target.where(~standalone),
+            "member_kind": kind,
+        }
+    ).reset_index(drop=True)
     out["member_of"] = out["member_of"].astype(object).where(out["member_of"].notna(), None)
     return LA_RAA_SCHEMA.validate(out)

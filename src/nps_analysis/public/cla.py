@@ -30,19 +30,34 @@ from nps_analysis.public.quirks import (
     read_csv_text,
 )
 
-EES_2024_ADOPTIONS = PUBLIC_DIR / "cla_2024_release" / "la_children_who_ceased_during_the_year_sgo_adoption.csv"
-EES_2022_ADOPTIONS = PUBLIC_DIR / "cla_2022_release" / "la_children_who_ceased_during_the_year_sgo_adoptions.csv"
+EES_2024_ADOPTIONS = (
+    PUBLIC_DIR / "cla_2024_release" / "la_children_who_ceased_during_the_year_sgo_adoption.csv"
+)
+EES_2022_ADOPTIONS = (
+    PUBLIC_DIR / "cla_2022_release" / "la_children_who_ceased_during_the_year_sgo_adoptions.csv"
+)
 TIME_SERIES = PUBLIC_DIR / "cla_2024_release" / "cla_time_series_1994_2024.csv"
-NATIONAL_ADOPTED = PUBLIC_DIR / "cla_2024_release" / "national_cla_who_were_adopted_during_the_year.csv"
+NATIONAL_ADOPTED = (
+    PUBLIC_DIR / "cla_2024_release" / "national_cla_who_were_adopted_during_the_year.csv"
+)
 TIME_BETWEEN_STAGES = (
-    PUBLIC_DIR / "cla_2025_release" / "national_cla_adopted_average_time_between_adoption_process_stages.csv"
+    PUBLIC_DIR
+    / "cla_2025_release"
+    / "national_cla_adopted_average_time_between_adoption_process_stages.csv"
 )
 SFR_DIR = PUBLIC_DIR / "sfr_historic_2010_2017"
 
 LEVELS = ("National", "Regional", "Local authority")
 EES_COLUMNS = (
-    "time_period", "geographic_level", "region_name", "old_la_code", "new_la_code", "la_name",
-    "cla_group", "characteristic", "number",
+    "time_period",
+    "geographic_level",
+    "region_name",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+    "cla_group",
+    "characteristic",
+    "number",
 )
 
 
@@ -80,46 +95,70 @@ ADOPTIONS_SCHEMA = pa.DataFrameSchema(
     },
     strict=True,
     checks=[
-        pa.Check(lambda d: d["adoptions"].notna() | d["flag"].notna(), error="NA count without a flag"),
+        pa.Check(
+            lambda d: d["adoptions"].notna() | d["flag"].notna(), error="NA count without a flag"
+        ),
         pa.Check(lambda d: d["adoptions"].isna() | d["flag"].isna(), error="count with a flag"),
     ],
 )
 
-_SFR_LEVELS = {"NATIONAL": "National", "National": "National", "REGION": "Regional",
-               "GOR": "Regional", "LA": "Local authority"}
+_SFR_LEVELS = {
+    "NATIONAL": "National",
+    "National": "National",
+    "REGION": "Regional",
+    "GOR": "Regional",
+    "LA": "Local authority",
+}
 
 
 def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
     """Adoptions (all routes) per year and geography from an EES "ceased ... sgo adoption" file."""
     df = read_csv_text(path, required=EES_COLUMNS)
     file = df.attrs["source_file"]
-    check_values(df, "geographic_level", LEVELS, file=file,
-                 fix="expected National / Regional / Local authority rows only")
+    check_values(
+        df,
+        "geographic_level",
+        LEVELS,
+        file=file,
+        fix="expected National / Regional / Local authority rows only",
+    )
     mask = (df["cla_group"] == "Adopted") & (df["characteristic"] == "Total")
     if not mask.any():
-        raise InputDataError([Problem(file, "no-adoption-rows", "no cla_group 'Adopted' / 'Total' rows",
-                                      "check this is the ceased-by-adoption file", column="cla_group")])
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "no-adoption-rows",
+                    "no cla_group 'Adopted' / 'Total' rows",
+                    "check this is the ceased-by-adoption file",
+                    column="cla_group",
+                )
+            ]
+        )
     sub = df[mask]
     number, flag = parse_counts(sub["number"], file=file, column="number")
     release = Path(path).parent.name
-    out = pd.DataFrame({
-        "year": pd.to_numeric(sub["time_period"]).astype(int),
-        "geographic_level": sub["geographic_level"],
-        "region_name": sub["region_name"].replace("", None),
-        "old_la_code": sub["old_la_code"].replace("", None),
-        "new_la_code": sub["new_la_code"].replace("", None),
-        "la_name": sub["la_name"].replace("", None),
-        "adoptions": number,
-        "flag": flag,
-        "release": release,
-    }).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "year": pd.to_numeric(sub["time_period"]).astype(int),
+            "geographic_level": sub["geographic_level"],
+            "region_name": sub["region_name"].replace("", None),
+            "old_la_code": sub["old_la_code"].replace("", None),
+            "new_la_code": sub["new_la_code"].replace("", None),
+            "la_name": sub["la_name"].replace("", None),
+            "adoptions": number,
+            "flag": flag,
+            "release": release,
+        }
+    ).reset_index(drop=True)
     return ADOPTIONS_SCHEMA.validate(out)
 
 
 def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
     """Adoptions per geography from one old SFR underlying-data file (2010-2017)."""
-    df = read_csv_text(Path(directory) / spec.file,
-                       required=("geog_l", "geog_c", "geog_n", *spec.adoption_columns))
+    df = read_csv_text(
+        Path(directory) / spec.file, required=("geog_l", "geog_c", "geog_n", *spec.adoption_columns)
+    )
     file = df.attrs["source_file"]
     check_values(df, "geog_l", _SFR_LEVELS, file=file, fix="expected NATIONAL / REGION / LA rows")
     parts = [parse_counts(df[c], file=file, column=c) for c in spec.adoption_columns]
@@ -130,18 +169,23 @@ def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.Dat
     level = df["geog_l"].map(_SFR_LEVELS)
     name = df["geog_n"].str.strip()
     is_region = level == "Regional"
-    out = pd.DataFrame({
-        "year": spec.year,
-        "geographic_level": level,
-        "region_name": name.where(is_region).str.title().str.replace(" And The ", " and The "),
-        "old_la_code": df["geog_c"].str.strip().where(level == "Local authority"),
-        "new_la_code": (df["New_geog_code"].where(level == "Local authority")
-                        if "New_geog_code" in df.columns else None),
-        "la_name": name.where(level == "Local authority"),
-        "adoptions": total.where(flag.isna()),
-        "flag": flag,
-        "release": f"sfr_{spec.year}",
-    })
+    out = pd.DataFrame(
+        {
+            "year": spec.year,
+            "geographic_level": level,
+            "region_name": name.where(is_region).str.title().str.replace(" And The ", " and The "),
+            "old_la_code": df["geog_c"].str.strip().where(level == "Local authority"),
+            "new_la_code": (
+                df["New_geog_code"].where(level == "Local authority")
+                if "New_geog_code" in df.columns
+                else None
+            ),
+            "la_name": name.where(level == "Local authority"),
+            "adoptions": total.where(flag.isna()),
+            "flag": flag,
+            "release": f"sfr_{spec.year}",
+        }
+    )
     out["region_name"] = out["region_name"].replace({"East Of England": "East of England"})
     return ADOPTIONS_SCHEMA.validate(out.reset_index(drop=True))
 
@@ -154,8 +198,9 @@ def load_all_adoptions() -> pd.DataFrame:
     rank = {"cla_2024_release": 3, "cla_2022_release": 2}
     all_rows["_rank"] = all_rows["release"].map(rank).fillna(1)
     latest = all_rows.groupby("year")["_rank"].transform("max")
-    return ADOPTIONS_SCHEMA.validate(all_rows[all_rows["_rank"] == latest].drop(columns="_rank")
-                                     .reset_index(drop=True))
+    return ADOPTIONS_SCHEMA.validate(
+        all_rows[all_rows["_rank"] == latest].drop(columns="_rank").reset_index(drop=True)
+    )
 
 
 TIME_SERIES_SCHEMA = pa.DataFrameSchema(
@@ -172,11 +217,21 @@ def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
     df = read_csv_text(path, required=("time_period", "population_count", "number"))
     sub = df[df["population_count"].str.contains("adopted during the year", case=False)]
     if sub.empty:
-        raise InputDataError([Problem(df.attrs["source_file"], "no-adoption-rows",
-                                      "no 'adopted during the year' series", "use the 1994-2024 time series file",
-                                      column="population_count")])
+        raise InputDataError(
+            [
+                Problem(
+                    df.attrs["source_file"],
+                    "no-adoption-rows",
+                    "no 'adopted during the year' series",
+                    "use the 1994-2024 time series file",
+                    column="population_count",
+                )
+            ]
+        )
     number, _ = parse_counts(sub["number"], file=df.attrs["source_file"], column="number")
-    out = pd.DataFrame({"year": pd.to_numeric(sub["time_period"]).astype(int), "adoptions_national": number})
+    out = pd.DataFrame(
+        {"year": pd.to_numeric(sub["time_period"]).astype(int), "adoptions_national": number}
+    )
     return TIME_SERIES_SCHEMA.validate(out.sort_values("year").reset_index(drop=True))
 
 
@@ -200,20 +255,27 @@ def load_national_adopted(path: str | Path = NATIONAL_ADOPTED) -> pd.DataFrame:
 
     "Average ... (years:months)" rows hold "3:4"-style durations: parsed to ``average_months``.
     """
-    df = read_csv_text(path, required=("time_period", "cla_group", "characteristic", "number", "percentage"))
+    df = read_csv_text(
+        path, required=("time_period", "cla_group", "characteristic", "number", "percentage")
+    )
     file = df.attrs["source_file"]
     is_avg = df["characteristic"].str.startswith("Average")
     number, nflag = parse_counts(df["number"].where(~is_avg, ""), file=file, column="number")
     pct, pflag = parse_counts(df["percentage"], file=file, column="percentage", allow_decimal=True)
     months = parse_duration_months(df["number"].where(is_avg, ""), file=file, column="number")
-    out = pd.DataFrame({
-        "year": pd.to_numeric(df["time_period"]).astype(int),
-        # the publisher spells the group "Age at adoption" and "Age at Adoption": one group
-        "cla_group": df["cla_group"].str.replace("Age at Adoption", "Age at adoption"),
-        "characteristic": df["characteristic"],
-        "number": number, "number_flag": nflag.where(~is_avg),
-        "percentage": pct, "percentage_flag": pflag, "average_months": months,
-    })
+    out = pd.DataFrame(
+        {
+            "year": pd.to_numeric(df["time_period"]).astype(int),
+            # the publisher spells the group "Age at adoption" and "Age at Adoption": one group
+            "cla_group": df["cla_group"].str.replace("Age at Adoption", "Age at adoption"),
+            "characteristic": df["characteristic"],
+            "number": number,
+            "number_flag": nflag.where(~is_avg),
+            "percentage": pct,
+            "percentage_flag": pflag,
+            "average_months": months,
+        }
+    )
     return CHARACTERISTICS_SCHEMA.validate(out)
 
 
@@ -236,18 +298,24 @@ def load_time_between_stages(path: str | Path = TIME_BETWEEN_STAGES) -> pd.DataF
     Durations are published as "YY:MM" strings; the one count row ("placed within 12 months of
     the decision") is kept in ``count``.
     """
-    df = read_csv_text(path, required=("time_period", "stage_of_adoption_process", "age_start_poc", "number"))
+    df = read_csv_text(
+        path, required=("time_period", "stage_of_adoption_process", "age_start_poc", "number")
+    )
     file = df.attrs["source_file"]
     is_count = ~df["stage_of_adoption_process"].str.match(r"^\d\.")
     months = parse_duration_months(df["number"].where(~is_count, ""), file=file, column="number")
     count, flag = parse_counts(df["number"].where(is_count, ""), file=file, column="number")
     text = df["number"].str.strip().str.lower()
-    out = pd.DataFrame({
-        "year": pd.to_numeric(df["time_period"]).astype(int),
-        "stage": df["stage_of_adoption_process"],
-        "age_start_poc": df["age_start_poc"],
-        "months": months,
-        "count": count,
-        "flag": flag.where(is_count, text.where(text.isin(["c", "x", "z", "k", ":"]))).astype("string"),
-    })
+    out = pd.DataFrame(
+        {
+            "year": pd.to_numeric(df["time_period"]).astype(int),
+            "stage": df["stage_of_adoption_process"],
+            "age_start_poc": df["age_start_poc"],
+            "months": months,
+            "count": count,
+            "flag": flag.where(is_count, text.where(text.isin(["c", "x", "z", "k", ":"]))).astype(
+                "string"
+            ),
+        }
+    )
     return STAGES_SCHEMA.validate(out)

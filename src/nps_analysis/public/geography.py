@@ -81,26 +81,43 @@ def raa_units(
     order = report.drop_duplicates("region").set_index("region")["region_order"]
     bad = ~extra["region"].isin(order.index)
     if bad.any():
-        raise InputDataError([
-            Problem(display_path(not_in_report), "unknown-region", "region is not a report pan-region",
-                    f"use one of {sorted(order.index)}", row=int(i) + 2, column="region",
-                    value=extra.loc[i, "region"])
-            for i in extra.index[bad]
-        ])
-    units = pd.concat([
-        report[["raa", "region", "region_order"]].assign(in_report=True),
-        extra[["raa", "region"]].assign(region_order=extra["region"].map(order), in_report=False),
-    ], ignore_index=True)
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(not_in_report),
+                    "unknown-region",
+                    "region is not a report pan-region",
+                    f"use one of {sorted(order.index)}",
+                    row=int(i) + 2,
+                    column="region",
+                    value=extra.loc[i, "region"],
+                )
+                for i in extra.index[bad]
+            ]
+        )
+    units = pd.concat(
+        [
+            report[["raa", "region", "region_order"]].assign(in_report=True),
+            extra[["raa", "region"]].assign(
+                region_order=extra["region"].map(order), in_report=False
+            ),
+        ],
+        ignore_index=True,
+    )
     return units
 
 
-def canonical_raa(names: pd.Series, units: pd.DataFrame, aliases_file: str | Path = ALIASES_FILE) -> pd.Series:
+def canonical_raa(
+    names: pd.Series, units: pd.DataFrame, aliases_file: str | Path = ALIASES_FILE
+) -> pd.Series:
     """Map RAA name variants to the report's spelling via the alias table (NA if unknown)."""
     aliases = read_csv_text(aliases_file, required=("alias", "raa"))
-    key = pd.concat([
-        pd.Series(units["raa"].to_numpy(), index=normalise_name(units["raa"])),
-        pd.Series(aliases["raa"].to_numpy(), index=normalise_name(aliases["alias"])),
-    ])
+    key = pd.concat(
+        [
+            pd.Series(units["raa"].to_numpy(), index=normalise_name(units["raa"])),
+            pd.Series(aliases["raa"].to_numpy(), index=normalise_name(aliases["alias"])),
+        ]
+    )
     key = key[~key.index.duplicated()]
     return normalise_name(names).map(key)
 
@@ -125,18 +142,31 @@ def build_la_lookup(
     units = raa_units(not_in_report=not_in_report_file)
     members = asglb.la_raa_membership(asg_file)
     members = members.assign(
-        raa=canonical_raa(members["member_of"].where(members["member_kind"] != "LA"), units, aliases_file),
-        basis="asg_workbook", note=None,
+        raa=canonical_raa(
+            members["member_of"].where(members["member_kind"] != "LA"), units, aliases_file
+        ),
+        basis="asg_workbook",
+        note=None,
     )
-    overrides = read_csv_text(overrides_file, required=("old_la_code", "la_name", "gor_region", "raa", "reason"))
+    overrides = read_csv_text(
+        overrides_file, required=("old_la_code", "la_name", "gor_region", "raa", "reason")
+    )
     unknown = ~overrides["raa"].isin(units["raa"])
     if unknown.any():
-        raise InputDataError([
-            Problem(display_path(overrides_file), "unknown-raa", "RAA is not in the report list nor raa_not_in_report.csv",
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(overrides_file),
+                    "unknown-raa",
+                    "RAA is not in the report list nor raa_not_in_report.csv",
                     "use the report's spelling or add the unit to raa_not_in_report.csv",
-                    row=int(i) + 2, column="raa", value=overrides.loc[i, "raa"])
-            for i in overrides.index[unknown]
-        ])
+                    row=int(i) + 2,
+                    column="raa",
+                    value=overrides.loc[i, "raa"],
+                )
+                for i in overrides.index[unknown]
+            ]
+        )
     ov = overrides.set_index("old_la_code")
     base = members.set_index("old_la_code")
     lookup = base.reindex(base.index.union(ov.index))
@@ -148,41 +178,79 @@ def build_la_lookup(
     lookup["gor_region"] = lookup["gor_region"].fillna(ov["gor_region"].reindex(lookup.index))
     missing = lookup["raa"].isna()
     if missing.any():
-        raise InputDataError([
-            Problem(display_path(asg_file), "raa-unmapped",
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(asg_file),
+                    "raa-unmapped",
                     f"LA '{lookup.loc[c, 'la_name']}' points to '{lookup.loc[c, 'member_of']}', which is not a known RAA",
                     f"add '{lookup.loc[c, 'member_of']}' to {display_path(aliases_file)} or an override to "
-                    f"{display_path(overrides_file)}", sheet=asglb.SHEET_ADOPTERS, column="B")
-            for c in lookup.index[missing]
-        ])
-    out = (lookup.rename(columns={"member_of": "asg_member_of"}).reset_index()
-           .merge(units, on="raa", how="left", validate="many_to_one"))
+                    f"{display_path(overrides_file)}",
+                    sheet=asglb.SHEET_ADOPTERS,
+                    column="B",
+                )
+                for c in lookup.index[missing]
+            ]
+        )
+    out = (
+        lookup.rename(columns={"member_of": "asg_member_of"})
+        .reset_index()
+        .merge(units, on="raa", how="left", validate="many_to_one")
+    )
     out["cross_region"] = out["gor_region"].map(GOR_TO_PAN_REGION) != out["region"]
-    out = out[["old_la_code", "la_name", "gor_region", "raa", "in_report", "region", "region_order",
-               "cross_region", "asg_member_of", "basis", "note"]]
+    out = out[
+        [
+            "old_la_code",
+            "la_name",
+            "gor_region",
+            "raa",
+            "in_report",
+            "region",
+            "region_order",
+            "cross_region",
+            "asg_member_of",
+            "basis",
+            "note",
+        ]
+    ]
     out["in_report"] = out["in_report"].astype(bool)
     out["region_order"] = out["region_order"].astype(int)
     out = out.astype({"asg_member_of": object, "note": object})
     out = out.where(out.notna(), None)
     out["in_report"] = out["in_report"].astype(bool)
     out["cross_region"] = out["cross_region"].astype(bool)
-    return LOOKUP_SCHEMA.validate(out.sort_values(["region_order", "raa", "old_la_code"]).reset_index(drop=True))
+    return LOOKUP_SCHEMA.validate(
+        out.sort_values(["region_order", "raa", "old_la_code"]).reset_index(drop=True)
+    )
 
 
 def attach_geography(df: pd.DataFrame, code_column: str = "old_la_code") -> pd.DataFrame:
     """Add ``raa, in_report, region, region_order`` to LA rows; raise if a code is unknown."""
     lookup = la_lookup()[["old_la_code", "raa", "in_report", "region", "region_order"]]
-    out = df.merge(lookup, left_on=code_column, right_on="old_la_code", how="left",
-                   suffixes=("", "_lookup"), validate="many_to_one")
+    out = df.merge(
+        lookup,
+        left_on=code_column,
+        right_on="old_la_code",
+        how="left",
+        suffixes=("", "_lookup"),
+        validate="many_to_one",
+    )
     unknown = out["raa"].isna()
     if unknown.any():
         codes = sorted(out.loc[unknown, code_column].astype(str).unique())
-        raise InputDataError([
-            Problem(df.attrs.get("source_file", "input"), "la-code-unknown",
-                    f"LA code {c} is not in the LA -> RAA lookup", f"add code {c} to {display_path(OVERRIDES_FILE)}",
-                    column=code_column, value=c)
-            for c in codes
-        ])
+        raise InputDataError(
+            [
+                Problem(
+                    df.attrs.get("source_file", "input"),
+                    "la-code-unknown",
+                    f"LA code {c} is not in the LA -> RAA lookup",
+                    f"add code {c} to {display_path(OVERRIDES_FILE)}",
+                    column=code_column,
+                    value=c,
+                )
+                for c in codes
+            ]
+        )
     if code_column != "old_la_code":
         out = out.drop(columns="old_la_code")
     return out

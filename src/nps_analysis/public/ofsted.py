@@ -38,21 +38,34 @@ OFSTED_SCHEMA = pa.DataFrameSchema(
 
 def load_adoption_agencies(path: str | Path = OFSTED_FILE) -> pd.DataFrame:
     """Registered ASAs and VAAs, one row per provider (URN)."""
-    cols = ("URN", "Provision type", "Name", "Registration status", "Government Office Region",
-            "Local authority", "Sector", "Organisation which owns the provider",
-            "Overall experiences and progress of children and young people")
+    cols = (
+        "URN",
+        "Provision type",
+        "Name",
+        "Registration status",
+        "Government Office Region",
+        "Local authority",
+        "Sector",
+        "Organisation which owns the provider",
+        "Overall experiences and progress of children and young people",
+    )
     df = read_csv_text(path, required=cols)
     sub = df[df["Provision type"].str.strip().isin(ADOPTION_PROVISION)]
-    out = pd.DataFrame({
-        "urn": sub["URN"].str.strip(),
-        "provision_type": sub["Provision type"].str.strip(),
-        "name": sub["Name"].str.strip(),
-        "registration_status": sub["Registration status"].str.strip(),
-        "gor_region": sub["Government Office Region"].str.strip(),
-        "local_authority": sub["Local authority"].str.strip(),
-        "sector": sub["Sector"].str.strip().replace("", None),
-        "owner": sub["Organisation which owns the provider"].str.strip().replace("", None),
-        "overall_judgement": sub["Overall experiences and progress of children and young people"]
-        .str.strip().replace("", None),
-    }).reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "urn": sub["URN"].str.strip(),
+            "provision_type": sub["Provision type"].str.strip(),
+            "name": sub["Name"].str.strip(),
+            "registration_status": sub["Registration status"].str.strip(),
+            "gor_region": sub["Government Office Region"].str.strip(),
+            "local_authority": sub["Local authority"].str.strip(),
+            "sector": sub["Sector"].str.strip().replace("", None),
+            "owner": sub["Organisation which owns the provider"].str.strip().replace("", None),
+            "overall_judgement": sub[
+                "Overall experiences and progress of children and young people"
+            ]
+            .str.strip()
+            .replace("", None),
+        }
+    ).reset_index(drop=True)
     return OFSTED_SCHEMA.validate(out)

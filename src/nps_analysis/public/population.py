@@ -29,20 +29,39 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
 
 def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
     """Children aged 0-17 by year and geography (National / Regional / Local authority)."""
-    df = read_csv_text(path, required=("time_period", "geographic_level", "region_name", "old_la_code",
-                                       "la_name", "age_group", "population_estimate"))
+    df = read_csv_text(
+        path,
+        required=(
+            "time_period",
+            "geographic_level",
+            "region_name",
+            "old_la_code",
+            "la_name",
+            "age_group",
+            "population_estimate",
+        ),
+    )
     file = df.attrs["source_file"]
-    check_values(df, "geographic_level", LEVELS, file=file, fix="expected National/Regional/LA rows")
-    check_values(df, "age_group", ["Children aged 0 to 17 years"], file=file,
-                 fix="this loader expects the 0-17 age group only")
+    check_values(
+        df, "geographic_level", LEVELS, file=file, fix="expected National/Regional/LA rows"
+    )
+    check_values(
+        df,
+        "age_group",
+        ["Children aged 0 to 17 years"],
+        file=file,
+        fix="this loader expects the 0-17 age group only",
+    )
     number, flag = parse_counts(df["population_estimate"], file=file, column="population_estimate")
-    out = pd.DataFrame({
-        "year": pd.to_numeric(df["time_period"]).astype(int),
-        "geographic_level": df["geographic_level"],
-        "region_name": df["region_name"].replace("", None),
-        "old_la_code": df["old_la_code"].replace("", None),
-        "la_name": df["la_name"].replace("", None),
-        "population_0_17": number,
-        "flag": flag,
-    })
+    out = pd.DataFrame(
+        {
+            "year": pd.to_numeric(df["time_period"]).astype(int),
+            "geographic_level": df["geographic_level"],
+            "region_name": df["region_name"].replace("", None),
+            "old_la_code": df["old_la_code"].replace("", None),
+            "la_name": df["la_name"].replace("", None),
+            "population_0_17": number,
+            "flag": flag,
+        }
+    )
     return POPULATION_SCHEMA.validate(out)

@@ -52,10 +52,16 @@ def read_csv_text(
     """Read a CSV as strings (no NA guessing), trying each encoding; check required columns."""
     path = Path(path)
     if not path.is_file():
-        raise InputDataError([
-            Problem(display_path(path), "file-missing", "file not found",
-                    "copy it from /work/shared/data/public (see data/raw/public/SOURCES.md)")
-        ])
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "file-missing",
+                    "file not found",
+                    "copy it from /work/shared/data/public (see data/raw/public/SOURCES.md)",
+                )
+            ]
+        )
     last_error: Exception | None = None
     for encoding in encodings:
         try:
@@ -64,26 +70,44 @@ def read_csv_text(
         except UnicodeDecodeError as exc:
             last_error = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputDataError([
-                Problem(display_path(path), "csv-malformed", f"cannot parse CSV: {exc}",
-                        "restore the original published file (it should be byte-identical)")
-            ]) from exc
+            raise InputDataError(
+                [
+                    Problem(
+                        display_path(path),
+                        "csv-malformed",
+                        f"cannot parse CSV: {exc}",
+                        "restore the original published file (it should be byte-identical)",
+                    )
+                ]
+            ) from exc
     else:
-        raise InputDataError([
-            Problem(display_path(path), "encoding", f"not readable as {', '.join(encodings)}: {last_error}",
-                    "re-save the file as UTF-8")
-        ])
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "encoding",
+                    f"not readable as {', '.join(encodings)}: {last_error}",
+                    "re-save the file as UTF-8",
+                )
+            ]
+        )
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["source_file"] = display_path(path)
     df.attrs["encoding"] = encoding
     missing = [c for c in required if c not in df.columns]
     if missing:
-        raise InputDataError([
-            Problem(display_path(path), "column-missing", f"required column '{c}' not found",
+        raise InputDataError(
+            [
+                Problem(
+                    display_path(path),
+                    "column-missing",
+                    f"required column '{c}' not found",
                     "check this is the file named in SOURCES.md; the publisher may have renamed it",
-                    column=c)
-            for c in missing
-        ])
+                    column=c,
+                )
+                for c in missing
+            ]
+        )
     return df
 
 
@@ -113,14 +137,22 @@ def parse_counts(
         bad = bad | frac.reindex(number.index, fill_value=False)
     if bad.any():
         positions = np.flatnonzero(bad.to_numpy())
-        raise InputDataError([
-            Problem(file, "not-a-count", "cell is neither a number nor a known suppression marker",
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "not-a-count",
+                    "cell is neither a number nor a known suppression marker",
                     f"expected a number or one of {sorted(SUPPRESSION_MARKERS)}; "
                     "restore the original published file or add the marker to quirks.SUPPRESSION_MARKERS",
-                    sheet=sheet, row=int(p) + header_rows + 1, column=column,
-                    value=str(values.iloc[p]))
-            for p in positions
-        ])
+                    sheet=sheet,
+                    row=int(p) + header_rows + 1,
+                    column=column,
+                    value=str(values.iloc[p]),
+                )
+                for p in positions
+            ]
+        )
     flag = pd.Series(pd.NA, index=values.index, dtype="string")
     flag = flag.mask(is_marker, text.str.lower()).mask(is_blank, "blank")
     return number.astype("Float64"), flag
@@ -135,18 +167,28 @@ def parse_duration_months(
     """
     text = values.astype("string").str.strip()
     parts = text.str.extract(_DURATION)
-    months = pd.to_numeric(parts[0], errors="coerce") * 12 + pd.to_numeric(parts[1], errors="coerce")
+    months = pd.to_numeric(parts[0], errors="coerce") * 12 + pd.to_numeric(
+        parts[1], errors="coerce"
+    )
     is_marker = text.str.lower().isin(list(SUPPRESSION_MARKERS)) | text.isna() | (text == "")
     bad_month = pd.to_numeric(parts[1], errors="coerce") >= 12
     bad = (months.isna() & ~is_marker) | bad_month.fillna(False)
     if bad.any():
         positions = np.flatnonzero(bad.to_numpy())
-        raise InputDataError([
-            Problem(file, "not-a-duration", "duration is not in 'years:months' form (months 0-11)",
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "not-a-duration",
+                    "duration is not in 'years:months' form (months 0-11)",
                     "expected e.g. '01:06' for 1 year 6 months; restore the original published file",
-                    row=int(p) + header_rows + 1, column=column, value=str(values.iloc[p]))
-            for p in positions
-        ])
+                    row=int(p) + header_rows + 1,
+                    column=column,
+                    value=str(values.iloc[p]),
+                )
+                for p in positions
+            ]
+        )
     return months.astype("Float64")
 
 
@@ -156,11 +198,20 @@ def check_values(
     """Raise InputDataError listing rows whose ``column`` is not one of ``allowed``."""
     bad = ~df[column].isin(list(allowed))
     if bad.any():
-        raise InputDataError([
-            Problem(file, "unexpected-value", f"unexpected value in '{column}'", fix,
-                    row=int(p) + 2, column=column, value=str(df[column].iloc[p]))
-            for p in np.flatnonzero(bad.to_numpy())
-        ])
+        raise InputDataError(
+            [
+                Problem(
+                    file,
+                    "unexpected-value",
+                    f"unexpected value in '{column}'",
+                    fix,
+                    row=int(p) + 2,
+                    column=column,
+                    value=str(df[column].iloc[p]),
+                )
+                for p in np.flatnonzero(bad.to_numpy())
+            ]
+        )
 
 
 def round_half_up(values: pd.Series | np.ndarray, base: int = NATIONAL_ROUNDING_BASE) -> np.ndarray:
@@ -171,6 +222,10 @@ def round_half_up(values: pd.Series | np.ndarray, base: int = NATIONAL_ROUNDING_
 def normalise_name(values: pd.Series) -> pd.Series:
     """Lower-case names with '&' -> 'and' and punctuation removed, for joining on names."""
     return (
-        values.astype("string").str.lower().str.replace("&", " and ", regex=False)
-        .str.replace(r"[^a-z0-9 ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+        values.astype("string")
+        .str.lower()
+        .str.replace("&", " and ", regex=False)
+        .str.replace(r"[^a-z0-9 ]", " ", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
     )

@@ -16,7 +16,9 @@ def _read(public_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
 def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Children adopted from care per year (year to 31 March): region, England, region's share."""
     df = _read(public_dir, "adoptions_by_region_year")
-    england = df.groupby("year", as_index=False)[["adoptions", "suppressed_cells", "la_cells"]].sum()
+    england = df.groupby("year", as_index=False)[
+        ["adoptions", "suppressed_cells", "la_cells"]
+    ].sum()
     mine = (
         df.loc[df["region"] == region]
         .groupby("year", as_index=False)[["adoptions", "suppressed_cells", "la_cells"]]
@@ -24,9 +26,18 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
     )
     out = mine.merge(england, on="year", suffixes=("_region", "_england"))
     out["region_share_pct"] = 100 * out["adoptions_region"] / out["adoptions_england"]
-    out["share_suppressed_la_cells_region"] = out["suppressed_cells_region"] / out["la_cells_region"]
-    return out[["year", "adoptions_region", "adoptions_england", "region_share_pct",
-                "share_suppressed_la_cells_region"]]
+    out["share_suppressed_la_cells_region"] = (
+        out["suppressed_cells_region"] / out["la_cells_region"]
+    )
+    return out[
+        [
+            "year",
+            "adoptions_region",
+            "adoptions_england",
+            "region_share_pct",
+            "share_suppressed_la_cells_region",
+        ]
+    ]
 
 
 def adopted_population(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:

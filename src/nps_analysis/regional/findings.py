@@ -17,7 +17,9 @@ def appendix_findings(appendix: pd.DataFrame, ledger: pd.DataFrame, region: str)
     value = pd.to_numeric(rows["value"], errors="coerce")
     is_pct = rows["unit"].eq("percent") & base.notna()
     is_count_of_base = rows["unit"].eq("count") & base.notna() & rows["measure"].eq("respondents")
-    count = np.where(is_pct, np.round(value * base / 100), np.where(is_count_of_base, value, np.nan))
+    count = np.where(
+        is_pct, np.round(value * base / 100), np.where(is_count_of_base, value, np.nan)
+    )
     pct = np.where(is_pct, value, np.where(is_count_of_base, 100 * value / base, np.nan))
     low, high = wilson_ci(np.nan_to_num(count), base.fillna(0).to_numpy())
     has_ci = ~np.isnan(count)
@@ -27,7 +29,21 @@ def appendix_findings(appendix: pd.DataFrame, ledger: pd.DataFrame, region: str)
     rows["ci_high"] = np.where(has_ci, 100 * high, np.nan)
     first_rule = ledger.drop_duplicates("figure_id")[["figure_id", "recomputed_value", "status"]]
     rows = rows.merge(first_rule, on="figure_id", how="left")
-    columns = ["figure_id", "topic", "measure", "value_as_printed", "unit", "base", "base_description",
-               "implied_count", "pct", "ci_low", "ci_high", "recomputed_value", "status", "source_locator",
-               "source_text"]
+    columns = [
+        "figure_id",
+        "topic",
+        "measure",
+        "value_as_printed",
+        "unit",
+        "base",
+        "base_description",
+        "implied_count",
+        "pct",
+        "ci_low",
+        "ci_high",
+        "recomputed_value",
+        "status",
+        "source_locator",
+        "source_text",
+    ]
     return rows[columns].reset_index(drop=True)

@@ -79,7 +79,9 @@ def generate_all(out_dir: Path, params: dict[str, Any]) -> list[Path]:
     written = [write_csv(df, out_dir / f"{name}.csv") for name, df in frames.items()]
     rows = "\n".join(f"| `{n}.csv` | {len(frames[n])} | {HONOURS[n]} |" for n in DATASET_NAMES)
     readme = out_dir / "README.md"
-    readme.write_text(README.format(seed=int(params["seed"]), rows=rows), encoding="utf-8", newline="\n")
+    readme.write_text(
+        README.format(seed=int(params["seed"]), rows=rows), encoding="utf-8", newline="\n"
+    )
     problems = [p for path in written for r in check_path(path) for p in r.errors]
     if problems:
         raise InputDataError(problems)

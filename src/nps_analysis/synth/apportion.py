@@ -10,7 +10,9 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Split integer `total` in proportion to `weights` (Hamilton / largest remainder); sums exactly."""
     w = np.asarray(weights, dtype="float64")
     if total < 0 or (w < 0).any() or w.sum() <= 0:
-        raise ValueError("largest_remainder needs total >= 0 and non-negative weights with a positive sum")
+        raise ValueError(
+            "largest_remainder needs total >= 0 and non-negative weights with a positive sum"
+        )
     quota = total * w / w.sum()
     base = np.floor(quota).astype("int64")
     short = int(total - base.sum())
@@ -56,7 +58,9 @@ def controlled_round(m: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
         a_eq = np.zeros((n_r + n_c, n_v))
         a_eq[free[:, 0], np.arange(n_v)] = 1
         a_eq[n_r + free[:, 1], np.arange(n_v)] = 1
-        res = linprog(-frac, A_eq=a_eq, b_eq=np.concatenate([need_r, need_c]), bounds=(0, 1), method="highs")
+        res = linprog(
+            -frac, A_eq=a_eq, b_eq=np.concatenate([need_r, need_c]), bounds=(0, 1), method="highs"
+        )
         if not res.success:
             raise ValueError(f"controlled rounding failed: {res.message}")
         out = base.copy()

@@ -28,8 +28,14 @@ STATED_RISING = ("Specialist assessments", "Psychotherapy", "Family therapy", "C
 def therapy_totals() -> pd.Series:
     """Published 5-year package totals by therapy (reference order)."""
     t = published("asgsf_packages")
-    t = t[(t["measure"] == "packages") & (t["financial_year"] == "2018/19-2022/23") & (t["therapy_type"] != "all")]
-    return pd.Series(t["value"].astype(int).to_numpy(), index=t["therapy_type"].to_numpy(), name="packages")
+    t = t[
+        (t["measure"] == "packages")
+        & (t["financial_year"] == "2018/19-2022/23")
+        & (t["therapy_type"] != "all")
+    ]
+    return pd.Series(
+        t["value"].astype(int).to_numpy(), index=t["therapy_type"].to_numpy(), name="packages"
+    )
 
 
 def year_totals(params: dict[str, Any]) -> pd.Series:
@@ -39,7 +45,9 @@ def year_totals(params: dict[str, Any]) -> pd.Series:
     mid = largest_remainder(middle, np.asarray(params["middle_year_weights"], dtype=float))
     totals = np.array([first, *mid, last])
     if not (np.diff(totals) > 0).all():
-        raise ValueError(f"synth.asgsf.middle_year_weights give non-rising annual totals {totals.tolist()}")
+        raise ValueError(
+            f"synth.asgsf.middle_year_weights give non-rising annual totals {totals.tolist()}"
+        )
     return pd.Series(totals, index=list(YEARS), name="packages")
 
 
@@ -48,7 +56,12 @@ def year_by_therapy(params: dict[str, Any]) -> pd.DataFrame:
     cols = therapy_totals()
     rows = year_totals(params)
     t = np.arange(len(YEARS))[:, None]
-    growth = np.array([params["growth_stated"] if c in STATED_RISING else params["growth_other"] for c in cols.index])
+    growth = np.array(
+        [
+            params["growth_stated"] if c in STATED_RISING else params["growth_other"]
+            for c in cols.index
+        ]
+    )
     seed = cols.to_numpy()[None, :] * growth[None, :] ** t
     seed[:, cols.index.get_loc(MDP)] = np.where(t[:, 0] == 0, 1.0, 0.0)  # removed Nov 2018
     seed[0, cols.index.get_loc(FAMILY)] *= params["family_therapy_2018_19_factor"]  # added Nov 2018
@@ -60,9 +73,18 @@ def year_by_therapy(params: dict[str, Any]) -> pd.DataFrame:
 def provider_funding() -> pd.DataFrame:
     """Published provider A-E funding by pan-region (gbp rows only)."""
     t = published("provider_funding")
-    t = t[(t["measure"] == "gbp") & (t["region"] != "all") & t["figure_id"].str.startswith("funding.provider_")]
-    return pd.DataFrame({"provider": "Provider " + t["provider"], "region": t["region"],
-                         "amount_gbp": t["value"].astype("int64")}).reset_index(drop=True)
+    t = t[
+        (t["measure"] == "gbp")
+        & (t["region"] != "all")
+        & t["figure_id"].str.startswith("funding.provider_")
+    ]
+    return pd.DataFrame(
+        {
+            "provider": "Provider " + t["provider"],
+            "region": t["region"],
+            "amount_gbp": t["value"].astype("int64"),
+        }
+    ).reset_index(drop=True)
 
 
 def _approval_dates(rng: np.random.Generator, years: np.ndarray, therapy: np.ndarray) -> np.ndarray:
@@ -70,12 +92,14 @@ def _approval_dates(rng: np.random.Generator, years: np.ndarray, therapy: np.nda
     start = pd.to_datetime([f"{y[:4]}-04-01" for y in YEARS]).to_numpy()
     idx = pd.Index(YEARS).get_indexer(years)
     lo = start[idx].copy()
-    hi = (start[idx] + np.timedelta64(365, "D"))
+    hi = start[idx] + np.timedelta64(365, "D")
     first = years == YEARS[0]
     lo = np.where(first & (therapy == FAMILY), CHANGE.to_datetime64(), lo)
     hi = np.where(first & (therapy == MDP), CHANGE.to_datetime64(), hi)
     span = (hi - lo).astype("timedelta64[D]").astype("int64")
-    return (lo + (rng.random(len(years)) * span).astype("int64").astype("timedelta64[D]")).astype("datetime64[D]")
+    return (lo + (rng.random(len(years)) * span).astype("int64").astype("timedelta64[D]")).astype(
+        "datetime64[D]"
+    )
 
 
 def generate(params: dict[str, Any], concentration: float, seed: int) -> pd.DataFrame:
@@ -91,12 +115,21 @@ def generate(params: dict[str, Any], concentration: float, seed: int) -> pd.Data
     w = raa_weights(rng, concentration, len(ref))
     raa_idx = rng.choice(len(ref), size=n, p=w)
     region = ref["region"].to_numpy()[raa_idx]
-    fal = np.where(therapy == ASSESSMENTS, fig("asgsf.rules.fair_access_limit.specialist_assessment"),
-                   fig("asgsf.rules.fair_access_limit.therapy"))
+    fal = np.where(
+        therapy == ASSESSMENTS,
+        fig("asgsf.rules.fair_access_limit.specialist_assessment"),
+        fig("asgsf.rules.fair_access_limit.therapy"),
+    )
     cap = fig("asgsf.rules.match_funding.max_total_per_child")
     # other providers' amounts: gamma around the mean, within the fair access limit; a few match-funded
-    amount = np.minimum(np.round(rng.gamma(p["package_amount_shape"],
-                                           p["package_mean_gbp"] / p["package_amount_shape"], n)), fal)
+    amount = np.minimum(
+        np.round(
+            rng.gamma(
+                p["package_amount_shape"], p["package_mean_gbp"] / p["package_amount_shape"], n
+            )
+        ),
+        fal,
+    )
     amount = np.maximum(amount, 100.0)
     matched = rng.random(n) < p["match_funded_share"]
     amount = np.where(matched, np.round(fal + rng.random(n) * (cap - fal)), amount)
@@ -112,24 +145,32 @@ def generate(params: dict[str, Any], concentration: float, seed: int) -> pd.Data
         chosen = np.sort(rng.choice(candidates, size=k, replace=False))
         taken[chosen] = True
         provider[chosen] = row.provider
-        amount[chosen] = largest_remainder(int(row.amount_gbp), rng.gamma(p["package_amount_shape"], 1.0, k))
+        amount[chosen] = largest_remainder(
+            int(row.amount_gbp), rng.gamma(p["package_amount_shape"], 1.0, k)
+        )
     matched = amount > fal
     blank_therapy = rng.random(n) < p["therapy_blank_share"]
     order_types = list(p["order_type_shares"])
     shares = np.array([p["order_type_shares"][o] for o in order_types], dtype=float)
     ages = np.clip(np.round(rng.normal(p["child_age_mean"], p["child_age_sd"], n)), 0, 25)
-    out = pd.DataFrame({
-        "financial_year": years,
-        "region": region,
-        "raa": ref["raa"].to_numpy()[raa_idx],
-        "provider": provider,
-        "therapy_type": np.where(blank_therapy, "", therapy),
-        "child_age": ages.astype(int),
-        "order_type": np.array(order_types)[rng.choice(len(order_types), size=n, p=shares / shares.sum())],
-        "amount_gbp": amount.astype("int64"),
-        "match_funded": matched,
-        "date_approved": pd.to_datetime(_approval_dates(rng, years, therapy)).strftime("%Y-%m-%d"),
-    })
+    out = pd.DataFrame(
+        {
+            "financial_year": years,
+            "region": region,
+            "raa": ref["raa"].to_numpy()[raa_idx],
+            "provider": provider,
+            "therapy_type": np.where(blank_therapy, "", therapy),
+            "child_age": ages.astype(int),
+            "order_type": np.array(order_types)[
+                rng.choice(len(order_types), size=n, p=shares / shares.sum())
+            ],
+            "amount_gbp": amount.astype("int64"),
+            "match_funded": matched,
+            "date_approved": pd.to_datetime(_approval_dates(rng, years, therapy)).strftime(
+                "%Y-%m-%d"
+            ),
+        }
+    )
     out = out.sort_values(["date_approved", "raa"], kind="mergesort").reset_index(drop=True)
     out.insert(0, "application_id", [f"SYN-A{i:06d}" for i in range(1, n + 1)])
     return out

@@ -24,7 +24,9 @@ def raas() -> pd.DataFrame:
     """The 30 RAAs with their pan-region, in reference order (region order, then RAA as listed)."""
     ref = load_reference("pan_regions_raas")
     ref = ref.assign(region_order=ref["region_order"].astype(int))
-    return ref.sort_values("region_order", kind="mergesort")[["region", "raa"]].reset_index(drop=True)
+    return ref.sort_values("region_order", kind="mergesort")[["region", "raa"]].reset_index(
+        drop=True
+    )
 
 
 def raa_weights(rng: np.random.Generator, concentration: float, n: int = 30) -> np.ndarray:
@@ -44,7 +46,9 @@ def fig(figure_id: str) -> float:
 
 def yes_no(values: pd.Series) -> pd.Series:
     """Booleans written the way a region's spreadsheet would: yes / no / blank."""
-    out = pd.Series(np.where(values.fillna(False).astype(bool), "yes", "no"), index=values.index, dtype=object)
+    out = pd.Series(
+        np.where(values.fillna(False).astype(bool), "yes", "no"), index=values.index, dtype=object
+    )
     return out.where(values.notna(), "")
 
 
@@ -52,7 +56,12 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Deterministic CSV: UTF-8, LF, no index, minimal quoting, no timestamps."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(df.to_csv(index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, float_format="%.10g"),
-                   encoding="utf-8", newline="")
+    tmp.write_text(
+        df.to_csv(
+            index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, float_format="%.10g"
+        ),
+        encoding="utf-8",
+        newline="",
+    )
     os.replace(tmp, path)
     return path

@@ -27,11 +27,29 @@ PARENT_GROUPS = {  # published mutually exclusive group -> flags set
     "parent_depression": ("parent_depression",),
     "parent_disability": ("parent_disability",),
 }
-PARENT_FLAGS = ("parent_anxiety", "parent_depression", "parent_chronic_illness", "parent_disability")
-DIAGNOSES = ("dx_learning_difficulty", "dx_autism", "dx_fasd", "dx_ptsd", "dx_attachment_disorder",
-             "dx_neurological", "dx_conduct_disorder")
-OPTIONAL_BLANKS = ("dv_exposure", "has_biological_children", "child_ethnicity", "child_age_at_entry_to_care",
-                   "child_age_at_placement", "receiving_support")
+PARENT_FLAGS = (
+    "parent_anxiety",
+    "parent_depression",
+    "parent_chronic_illness",
+    "parent_disability",
+)
+DIAGNOSES = (
+    "dx_learning_difficulty",
+    "dx_autism",
+    "dx_fasd",
+    "dx_ptsd",
+    "dx_attachment_disorder",
+    "dx_neurological",
+    "dx_conduct_disorder",
+)
+OPTIONAL_BLANKS = (
+    "dv_exposure",
+    "has_biological_children",
+    "child_ethnicity",
+    "child_age_at_entry_to_care",
+    "child_age_at_placement",
+    "receiving_support",
+)
 
 
 def profile_counts(params: dict[str, Any]) -> dict[str, int]:
@@ -41,7 +59,9 @@ def profile_counts(params: dict[str, Any]) -> dict[str, int]:
     pct = t[(t["measure"] == "percent") & t["subject"].isin(["parent", "child"])]
     pct = dict(zip(pct["characteristic"], pct["value"].astype(float), strict=True))
     groups = list(PARENT_GROUPS)
-    counts = dict(zip(groups, largest_remainder(n, np.array([pct[g] for g in groups])).tolist(), strict=True))
+    counts = dict(
+        zip(groups, largest_remainder(n, np.array([pct[g] for g in groups])).tolist(), strict=True)
+    )
     counts["n"] = n
     counts["child_any_diagnosis"] = int(fig("step.child_any_diagnosis.n"))
     for dx in DIAGNOSES:
@@ -53,19 +73,26 @@ def profile_counts(params: dict[str, Any]) -> dict[str, int]:
 def effects(params: dict[str, Any]) -> dict[str, float]:
     """Outcome model effects: published where printed, assumed where the report is silent."""
     t = published("step_regression")
-    t = t[(t["in_final_model"] == "yes") & t["value"].notna()
-          & t["measure"].isin(["coefficient_per_year", "approx_difference"])]
+    t = t[
+        (t["in_final_model"] == "yes")
+        & t["value"].notna()
+        & t["measure"].isin(["coefficient_per_year", "approx_difference"])
+    ]
     out = dict(zip(t["term"], t["value"].astype(float), strict=True))
     for term, value in params["unpublished_effects"].items():
         out.setdefault(term, float(value))
     return out
 
 
-def _assign_diagnoses(rng: np.random.Generator, counts: dict[str, int], n: int) -> dict[str, np.ndarray]:
+def _assign_diagnoses(
+    rng: np.random.Generator, counts: dict[str, int], n: int
+) -> dict[str, np.ndarray]:
     """Diagnoses only among the children with any diagnosis; each of them has at least one."""
     k = counts["child_any_diagnosis"]
     diagnosed = np.sort(rng.choice(n, k, replace=False))
-    tokens = rng.permutation(np.concatenate([np.full(counts[d], j) for j, d in enumerate(DIAGNOSES)]))
+    tokens = rng.permutation(
+        np.concatenate([np.full(counts[d], j) for j, d in enumerate(DIAGNOSES)])
+    )
     if len(tokens) < k or max(counts[d] for d in DIAGNOSES) > k:
         raise ValueError("diagnosis counts are inconsistent with the number of children diagnosed")
     has = np.zeros((k, len(DIAGNOSES)), dtype=bool)
@@ -90,7 +117,9 @@ def generate(params: dict[str, Any], seed: int) -> pd.DataFrame:
     rng = rng_for(seed, "step")
     counts = profile_counts(p)
     n = counts["n"]
-    df = pd.DataFrame({"family_id": [f"SYN-F{i:04d}" for i in range(1, n + 1)], "region": "Eastern"})
+    df = pd.DataFrame(
+        {"family_id": [f"SYN-F{i:04d}" for i in range(1, n + 1)], "region": "Eastern"}
+    )
     raa_names = list(p["raa_shares"])
     per_raa = largest_remainder(n, np.array([p["raa_shares"][r] for r in raa_names], dtype=float))
     df["raa"] = np.repeat(raa_names, per_raa)
@@ -142,6 +171,8 @@ def _outcome(rng: np.random.Generator, df: pd.DataFrame, p: dict[str, Any]) -> n
     y = np.round(mean + eps, int(p["outcome_decimals"]))
     lo, hi = p["tayc_r_range"]
     if (y < lo).any() or (y > hi).any():
-        raise ValueError(f"synthetic TAYC-R totals fall outside the assumed range {lo}-{hi}; "
-                         "adjust synth.step.intercept / residual_sd")
+        raise ValueError(
+            f"synthetic TAYC-R totals fall outside the assumed range {lo}-{hi}; "
+            "adjust synth.step.intercept / residual_sd"
+        )
     return y

@@ -55,7 +55,9 @@ def _pick_fte(rng: np.random.Generator, fte: np.ndarray, target: int) -> np.ndar
     return chosen
 
 
-def generate(params: dict[str, Any], concentration: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate(
+    params: dict[str, Any], concentration: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(workforce posts, RAA skills gaps)."""
     p = params
     rng = rng_for(seed, "workforce")
@@ -77,18 +79,22 @@ def generate(params: dict[str, Any], concentration: float, seed: int) -> tuple[p
         for f in _posts(rng, int(cells[i, j]), p["part_time_split_share"]):
             rows.append((i, shares.index[j], f))
     posts = pd.DataFrame(rows, columns=["raa_idx", "role", "fte_h"])
-    out = pd.DataFrame({
-        "post_id": [f"SYN-P{i:04d}" for i in range(1, len(posts) + 1)],
-        "raa": ref["raa"].to_numpy()[posts["raa_idx"]],
-        "region": ref["region"].to_numpy()[posts["raa_idx"]],
-        "role": posts["role"].to_numpy(),
-        "fte": posts["fte_h"].to_numpy() / 100.0,
-    })
+    out = pd.DataFrame(
+        {
+            "post_id": [f"SYN-P{i:04d}" for i in range(1, len(posts) + 1)],
+            "raa": ref["raa"].to_numpy()[posts["raa_idx"]],
+            "region": ref["region"].to_numpy()[posts["raa_idx"]],
+            "role": posts["role"].to_numpy(),
+            "fte": posts["fte_h"].to_numpy() / 100.0,
+        }
+    )
     reporting = exact[posts["raa_idx"].to_numpy()]
     skill_pct = _skill_pcts(p)
     for skill in SKILLS:
         flag = pd.array([pd.NA] * len(out), dtype="boolean")
-        chosen = _pick_fte(rng, posts["fte_h"].to_numpy()[reporting], round_half_up(skill_pct[skill] * base / 100))
+        chosen = _pick_fte(
+            rng, posts["fte_h"].to_numpy()[reporting], round_half_up(skill_pct[skill] * base / 100)
+        )
         flag[np.flatnonzero(reporting)] = chosen
         out[FLAG[skill]] = flag
     gaps = _skills_gaps(rng, ref, exact)
@@ -106,17 +112,29 @@ def _skill_pcts(params: dict[str, Any]) -> dict[str, float]:
 def _skills_gaps(rng: np.random.Generator, ref: pd.DataFrame, exact: np.ndarray) -> pd.DataFrame:
     """RAA x skill table: gaps named by 17 RAAs (exact counts) and training stated by 9 RAAs."""
     t = published("workforce")
-    gap_n = dict(zip(t.loc[t["measure"] == "raas_with_skills_gap", "skill"],
-                     t.loc[t["measure"] == "raas_with_skills_gap", "value"].astype(int), strict=True))
-    with_n = dict(zip(t.loc[t["measure"] == "raas_with_staff_trained", "skill"],
-                      t.loc[t["measure"] == "raas_with_staff_trained", "value"].astype(int), strict=True))
+    gap_n = dict(
+        zip(
+            t.loc[t["measure"] == "raas_with_skills_gap", "skill"],
+            t.loc[t["measure"] == "raas_with_skills_gap", "value"].astype(int),
+            strict=True,
+        )
+    )
+    with_n = dict(
+        zip(
+            t.loc[t["measure"] == "raas_with_staff_trained", "skill"],
+            t.loc[t["measure"] == "raas_with_staff_trained", "value"].astype(int),
+            strict=True,
+        )
+    )
     n_gap_raas = int(fig("workforce.gaps.raas_reporting"))
     n_stating = int(fig("workforce.skills.raas_stating_types"))
     k = len(ref)
     gap = np.full((k, len(SKILLS)), -1)  # -1 = not indicated
     gap_raas = np.sort(rng.choice(k, n_gap_raas, replace=False))
     gap[gap_raas] = 0
-    tokens = rng.permutation(np.concatenate([np.full(gap_n.get(s, 0), j) for j, s in enumerate(SKILLS)]))
+    tokens = rng.permutation(
+        np.concatenate([np.full(gap_n.get(s, 0), j) for j, s in enumerate(SKILLS)])
+    )
     if len(tokens) < n_gap_raas:
         raise ValueError("fewer published gaps than RAAs naming gaps")
     gap[gap_raas, tokens[:n_gap_raas]] = 1  # every gap-naming RAA names at least one gap
@@ -132,10 +150,12 @@ def _skills_gaps(rng: np.random.Generator, ref: pd.DataFrame, exact: np.ndarray)
     def flag(a: np.ndarray) -> pd.arrays.BooleanArray:
         return pd.arrays.BooleanArray(a.ravel() == 1, a.ravel() < 0)
 
-    return pd.DataFrame({
-        "raa": np.repeat(ref["raa"].to_numpy(), len(SKILLS)),
-        "region": np.repeat(ref["region"].to_numpy(), len(SKILLS)),
-        "skill": np.tile(SKILLS, k),
-        "gap_identified": flag(gap),
-        "has_trained_staff": flag(has),
-    })
+    return pd.DataFrame(
+        {
+            "raa": np.repeat(ref["raa"].to_numpy(), len(SKILLS)),
+            "region": np.repeat(ref["region"].to_numpy(), len(SKILLS)),
+            "skill": np.tile(SKILLS, k),
+            "gap_identified": flag(gap),
+            "has_trained_staff": flag(has),
+        }
+    )
