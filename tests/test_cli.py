@@ -54,3 +54,9 @@ def test_unknown_region_suggests_close_match():
 def test_run_unknown_region_exits_non_zero():
     result = runner.invoke(app, ["run", "--region", "Atlantis"])
     assert result.exit_code == 2
+
+
+def test_pan_region_constant_matches_the_reference_list():
+    from nps_analysis.regions import PAN_REGIONS, region_names
+
+    assert list(PAN_REGIONS) == region_names()

@@ -16,6 +16,7 @@ import pandera.pandas as pa
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLISHED_DIR, REFERENCE_DIR, display_path
+from nps_analysis.regions import PAN_REGIONS
 
 COMMON_TAIL = [
     "measure",
@@ -48,16 +49,6 @@ UNITS = [
     "none",
 ]
 SOURCE_DOCUMENTS = ["national_picture_2024", "implementation_strategy"]
-PAN_REGIONS = [
-    "Eastern",
-    "London",
-    "Midlands",
-    "North East",
-    "North West",
-    "South East",
-    "South West",
-    "Yorkshire & Humber",
-]
 FIGURE_ID_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)+$"
 NUMERIC_COLUMNS = ("value", "base")
 

@@ -8,6 +8,18 @@ from nps_analysis.paths import REFERENCE_DIR
 
 PAN_REGIONS_FILE = REFERENCE_DIR / "pan_regions_raas.csv"
 
+PAN_REGIONS: tuple[str, ...] = (
+    "Eastern",
+    "London",
+    "Midlands",
+    "North East",
+    "North West",
+    "South East",
+    "South West",
+    "Yorkshire & Humber",
+)
+"""The eight pan-regions in the report's order (s2.1); a test checks the reference list agrees."""
+
 
 def pan_regions_raas() -> pd.DataFrame:
     """All 30 RAAs with their pan-region, in the report's order."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
+
+from nps_analysis.stats import wilson_ci
 
 OLDER_AGE = 12
 
@@ -35,7 +36,7 @@ def older_child_share(
     n, k = g["packages_known_age"].to_numpy(), g["older"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, k / np.where(n > 0, n, 1) * 100.0, np.nan)
-        lo, hi = proportion_confint(k, np.where(n > 0, n, 1), alpha=0.05, method="wilson")
+    lo, hi = wilson_ci(k, n)
     col = f"packages_aged_{age}_plus"
     return pd.DataFrame(
         {
@@ -44,7 +45,7 @@ def older_child_share(
             "packages_unknown_age": g["packages"].to_numpy() - n,
             col: k,
             "share_pct": share,
-            "ci_low": np.where(n > 0, lo * 100.0, np.nan),
-            "ci_high": np.where(n > 0, hi * 100.0, np.nan),
+            "ci_low": lo * 100.0,
+            "ci_high": hi * 100.0,
         }
     )

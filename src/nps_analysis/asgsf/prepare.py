@@ -10,17 +10,8 @@ import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label
 from nps_analysis.asgsf.years import fy_label, fy_start
+from nps_analysis.regions import PAN_REGIONS
 
-PAN_REGIONS: tuple[str, ...] = (
-    "Eastern",
-    "London",
-    "Midlands",
-    "North East",
-    "North West",
-    "South East",
-    "South West",
-    "Yorkshire & Humber",
-)
 NATIONAL = "England"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
+from nps_analysis.stats import wilson_ci
 from nps_analysis.step import CHILD_DIAGNOSES, PARENT_CONDITIONS
 
 PROFILE_LABELS: dict[str, str] = {
@@ -29,19 +29,6 @@ PROFILE_LABELS: dict[str, str] = {
     "has_biological_children": "Family: has biological children",
 }
 """Profile rows: key (a schema column or a derived flag) -> plain-words label."""
-
-
-def wilson_ci(
-    count: np.ndarray | pd.Series | int, n: np.ndarray | pd.Series | int, alpha: float = 0.05
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for count/n (vectorised; NaN where n is 0)."""
-    count_a = np.asarray(count, dtype=float)
-    n_a = np.asarray(n, dtype=float)
-    safe_n = np.where(n_a > 0, n_a, 1.0)
-    low, high = proportion_confint(count_a, safe_n, alpha=alpha, method="wilson")
-    low = np.where(n_a > 0, low, np.nan)
-    high = np.where(n_a > 0, high, np.nan)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
 def kleene_any(frame: pd.DataFrame) -> pd.Series:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.step import CHILD_DIAGNOSES, PARENT_CONDITIONS
 from nps_analysis.synth.apportion import largest_remainder, round_half_up
 from nps_analysis.synth.common import fig, published, rng_for
 
@@ -27,21 +28,8 @@ PARENT_GROUPS = {  # published mutually exclusive group -> flags set
     "parent_depression": ("parent_depression",),
     "parent_disability": ("parent_disability",),
 }
-PARENT_FLAGS = (
-    "parent_anxiety",
-    "parent_depression",
-    "parent_chronic_illness",
-    "parent_disability",
-)
-DIAGNOSES = (
-    "dx_learning_difficulty",
-    "dx_autism",
-    "dx_fasd",
-    "dx_ptsd",
-    "dx_attachment_disorder",
-    "dx_neurological",
-    "dx_conduct_disorder",
-)
+PARENT_FLAGS = PARENT_CONDITIONS
+DIAGNOSES = CHILD_DIAGNOSES
 OPTIONAL_BLANKS = (
     "dv_exposure",
     "has_biological_children",

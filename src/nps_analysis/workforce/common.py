@@ -71,22 +71,11 @@ def unit_column(region: str | None) -> str:
 def wilson_ci(
     successes: pd.Series | np.ndarray, trials: pd.Series | np.ndarray, alpha: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval (statsmodels `proportion_confint`, method="wilson") in percent.
+    """Wilson score interval in percent (NaN where there are no trials)."""
+    from nps_analysis.stats import wilson_ci as wilson_proportion
 
-    Vectorised; NaN where there are no trials.
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    ok = n > 0
-    low = np.full(k.shape, np.nan)
-    high = np.full(k.shape, np.nan)
-    if ok.any():
-        lo, hi = proportion_confint(k[ok], n[ok], alpha=alpha, method="wilson")
-        low[ok] = np.asarray(lo) * 100
-        high[ok] = np.asarray(hi) * 100
-    return low, high
+    low, high = wilson_proportion(successes, trials, alpha)
+    return low * 100, high * 100
 
 
 def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
