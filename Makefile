@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install reproduce test test-fast lab lint format lock bench clean-outputs
+.PHONY: help install data reproduce test test-fast lab lint format lock bench clean-outputs
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,7 +31,10 @@ reproduce: install ## Run the whole pipeline (DVC) on the embedded default data 
 	$(BIN)/dvc repro
 	@echo "Reports: outputs/reports/index.html"
 
-test: install ## Run the whole test suite (unit tests, notebooks under nbval, pipeline checks)
+data: install ## Build the processed inputs the notebooks read (synthetic default + public statistics)
+	$(BIN)/dvc repro process public_data
+
+test: data ## Run the whole test suite (unit tests, notebooks under nbval, pipeline checks)
 	$(BIN)/python -m pytest
 
 test-fast: install ## Unit tests only (skips notebook execution and pipeline runs)
