@@ -89,6 +89,7 @@ class Timed:
     seconds: float
     stdout: str
     stderr: str
+    returncode: int = 0
 
 
 def run_timed(
@@ -104,7 +105,7 @@ def run_timed(
         raise RuntimeError(
             f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
         )
-    return Timed(seconds, proc.stdout, proc.stderr)
+    return Timed(seconds, proc.stdout, proc.stderr, proc.returncode)
 
 
 def run_worker(args: Sequence[str], env: dict[str, str] | None = None) -> dict[str, object]:

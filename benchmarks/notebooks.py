@@ -3,8 +3,9 @@
 Floor = wall time of `python -c "<parameters cell, injected parameters, every other code cell>"`
 in a fresh process (IPython display calls stubbed, Agg backend) + the time to start a bare project
 kernel, wait until it is ready and shut it down. Papermill = wall time of a fresh process calling
-`nps_analysis.execute.execute_notebook(..., reports_dir=None)`. Both run in the same project copy,
-alternately, with `output_dir` pointed at a temporary folder. HTML rendering is timed separately.
+`nps_analysis.execute.execute_notebook(..., reports_dir=None)`. Both run in the same project copy
+(after the pipeline ran, so every input exists), alternately, with the notebook's default
+parameters and `output_dir` pointed at a temporary folder. HTML rendering is timed separately.
 """
 
 from __future__ import annotations
@@ -17,16 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import PYTHON, Row, bench_env, run_timed, run_worker
+from benchmarks.pipeline import notebook_runs
 
 KERNEL = "nps-analysis"
-NOTEBOOKS = (
-    "public_adoption_statistics",
-    "published_figures_audit",
-    "step_tayc_regression",
-    "asgsf_therapy_trends",
-    "workforce_skills_gaps",
-    "regional_needs_assessment",
-)
 _IPY_IMPORT = re.compile(r"^from IPython\.display import (?P<names>.+)$", re.MULTILINE)
 STUB = "def _stub(*args, **kwargs):\n    return None\n"
 
@@ -66,8 +60,9 @@ def run_notebooks(root: Path, repeats: int, *, log: Callable[[str], None] = prin
     rows.append(kernel)
     with tempfile.TemporaryDirectory(prefix="nps-bench-nb-") as tmp:
         tmpdir = Path(tmp)
-        for name in NOTEBOOKS:
-            nb = root / "notebooks" / f"{name}.ipynb"
+        for path in dict.fromkeys(notebook_runs(root)):  # each notebook once, dvc.yaml order
+            nb = root / path
+            name = nb.stem
             params = {"output_dir": str(tmpdir / "out" / name)}
             script = tmpdir / f"{name}.py"
             script.write_text(plain_script(nb, params), encoding="utf-8")

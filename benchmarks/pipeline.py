@@ -11,24 +11,45 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from benchmarks.common import Row, bench_env, clean_pipeline_state, run_timed
 
 REGION_MARKER = "south-west: {name: South West, shortlist_size: "
-NOTEBOOKS = (
-    "public_adoption_statistics",
-    "published_figures_audit",
-    "step_tayc_regression",
-    "asgsf_therapy_trends",
-    "workforce_skills_gaps",
-)
-REGIONAL = "regional_needs_assessment"
-N_REGIONS = 8
 DATA_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("nps", "synth", "--out", "data/synthetic"),
     ("nps", "process", "--in-dir", "data/synthetic", "--out-dir", "data/processed"),
     ("nps", "public-data", "--out-dir", "data/processed/public"),
 )
 """The non-notebook stages, run the same way by the naive baseline so both do the same work."""
+
+
+def notebook_runs(root: Path) -> list[str]:
+    """Notebook paths in dvc.yaml stage order, once per run (a `foreach` stage once per item)."""
+    dvc = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    params = yaml.safe_load((root / "params.yaml").read_text(encoding="utf-8"))
+    runs: list[str] = []
+    for stage in dvc.values():
+        cmd = stage["do"]["cmd"] if "foreach" in stage else stage["cmd"]
+        match = re.search(r"nps execute (\S+\.ipynb)", cmd)
+        if not match:
+            continue
+        items = stage.get("foreach", [None])
+        if isinstance(items, str):  # ${name} -> the params.yaml mapping or list it names
+            items = params[items.strip("${}")]
+        runs += [match[1]] * len(items)
+    return runs
+
+
+def region_and_dependants(root: Path, key: str = "south-west") -> set[str]:
+    """The region's own stage plus every stage that declares one of its outputs as a dependency."""
+    dvc = yaml.safe_load((root / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    own = {f"regional@{key}"}
+    for name, stage in dvc.items():
+        deps = [d if isinstance(d, str) else next(iter(d)) for d in stage.get("deps", [])]
+        if any(f"/regions/{key}" in d or f"_{key}." in d for d in deps):
+            own.add(name)
+    return own
 
 
 def stages_run(dvc_stdout: str) -> list[str]:
@@ -43,32 +64,37 @@ def full_repro(root: Path) -> tuple[float, list[str]]:
     return out.seconds, stages_run(out.stdout)
 
 
-def naive_run(root: Path) -> float:
+def naive_run(root: Path) -> tuple[float, list[str]]:
     """The naive way: data commands, then `jupyter nbconvert --to notebook --execute` per notebook.
 
-    The regional notebook cannot take parameters, so it runs 8 times with its defaults to match
-    the pipeline's 8 regional stages. No HTML is rendered (the pipeline renders two per notebook).
+    Notebooks run in dvc.yaml order; nbconvert cannot pass parameters, so a `foreach` notebook
+    (regional) runs once per item with its defaults, matching the pipeline's work. No HTML is
+    rendered (the pipeline renders two per notebook). Returns seconds and the notebooks that failed.
     """
     clean_pipeline_state(root)
     env = bench_env(root)
     executed = root / "outputs" / "naive"
     seconds = sum(run_timed(cmd, root, env).seconds for cmd in DATA_COMMANDS)
-    jobs = [*NOTEBOOKS, *[REGIONAL] * N_REGIONS]
-    for i, name in enumerate(jobs):
+    failed: list[str] = []
+    for i, path in enumerate(notebook_runs(root)):
+        name = Path(path).stem
         cmd = [
             "jupyter",
             "nbconvert",
             "--to",
             "notebook",
             "--execute",
-            f"notebooks/{name}.ipynb",
+            path,
             "--output-dir",
             str(executed),
             "--output",
             f"{i:02d}_{name}",
         ]
-        seconds += run_timed(cmd, root, env).seconds
-    return seconds
+        run = run_timed(cmd, root, env, check=False)
+        seconds += run.seconds
+        if run.returncode != 0:
+            failed.append(name)
+    return seconds, failed
 
 
 def run_pipeline(
@@ -77,28 +103,33 @@ def run_pipeline(
     repeats: int,
     *,
     full_repeats: int,
+    incremental: bool = True,
     log: Callable[[str], None] = print,
 ) -> list[Row]:
-    """Full repro (paired with naive when `naive_root`), then no-op reruns and one-region reruns."""
+    """Full repro (paired with naive when `naive_root`), then no-op and one-region reruns."""
     full, naive = Row("pipeline", "full_repro"), Row("naive", "nbconvert_execute_all")
     ran: list[str] = []
+    failed: list[str] = []
     for r in range(full_repeats):
         seconds, ran = full_repro(root)
         full.times.append(seconds)
         log(f"  full dvc repro #{r + 1}: {seconds:.1f} s ({len(ran)} stages)")
         if naive_root is not None:
-            naive.times.append(naive_run(naive_root))
-            log(f"  naive nbconvert #{r + 1}: {naive.times[-1]:.1f} s")
+            seconds, failed = naive_run(naive_root)
+            naive.times.append(seconds)
+            log(f"  naive nbconvert #{r + 1}: {seconds:.1f} s; failed: {failed or 'none'}")
     full.note = f"{len(ran)} stages from an empty cache"
     rows = [full]
     if naive_root is not None:
         naive.ratio = naive.median_s / full.median_s
         naive.ratio_of = "naive / full_repro (speed-up of the pipeline; >1 = pipeline faster)"
-        naive.note = (
-            f"data commands + {len(NOTEBOOKS) + N_REGIONS} nbconvert --execute runs, no HTML"
-        )
+        n = len(notebook_runs(naive_root))
+        naive.note = f"data commands + {n} nbconvert --execute runs, no HTML"
+        naive.note += f"; FAILED: {' '.join(failed)}" if failed else ""
         rows.append(naive)
         shutil.rmtree(naive_root / "outputs" / "naive", ignore_errors=True)
+    if not incremental:
+        return rows
 
     noop = Row("pipeline", "noop_repro")
     for _ in range(repeats):
@@ -125,7 +156,9 @@ def run_pipeline(
     finally:
         params.write_text(original, encoding="utf-8")
         run_timed(["dvc", "repro"], root, bench_env(root))
+    outside = sorted(reran - region_and_dependants(root))
     region.note = "stages rerun: " + " ".join(sorted(reran))
+    region.note += "; outside the region and its dependants: " + (" ".join(outside) or "none")
     log(f"  one-region change (south-west shortlist_size): {region.median_s:.2f} s; {region.note}")
     rows.append(region)
     return rows

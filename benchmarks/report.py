@@ -34,12 +34,12 @@ def targets(df: pd.DataFrame) -> pd.DataFrame:
     if (r := _one(df, "noop_repro")) is not None:
         add("no-op dvc repro < 3 s", f"{r.median_s:.2f} s", r.median_s < 3)
     if (r := _one(df, "one_region_change")) is not None:
-        reran = set(str(r.note).removeprefix("stages rerun: ").split())
-        others = reran - {"regional@south-west", "index"}
+        text = str(r.note).removeprefix("stages rerun: ")
+        reran, _, outside = text.partition("; outside the region and its dependants: ")
         add(
-            "one-region change reruns only that region's stages",
-            ", ".join(sorted(reran)) or "nothing",
-            "regional@south-west" in reran and not others,
+            "one-region change reruns only that region's stages (+ stages that read them)",
+            f"{reran}; others: {outside}",
+            "regional@south-west" in reran.split() and outside == "none",
         )
     pm = df[df["case"].str.endswith(":papermill")]
     for r in pm.itertuples():

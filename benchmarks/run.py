@@ -84,7 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Pipeline copies under {tmp}")
             if "pipeline" in only or "naive" in only:
                 print("Pipeline: full repro (paired with naive), no-op, one-region change")
-                pipe = run_pipeline(root, naive_root, repeats, full_repeats=full_repeats)
+                pipe = run_pipeline(
+                    root,
+                    naive_root,
+                    repeats,
+                    full_repeats=full_repeats,
+                    incremental="pipeline" in only,
+                )
                 rows += [r for r in pipe if r.benchmark != "pipeline" or "pipeline" in only]
             if "notebooks" in only:
                 if not (root / "data" / "processed" / "workforce.parquet").is_file():
@@ -97,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 print("Notebooks: papermill vs floor")
                 rows += run_notebooks(root, repeats)
+            write_all(rows, args.out_dir)  # partial results survive a later failure
         if "scale" in only:
             ensure_data()
             rows += run_scale(repeats, max_rows=args.max_rows, quick=args.quick)
