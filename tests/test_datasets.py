@@ -213,3 +213,20 @@ def test_data_dictionary_is_up_to_date() -> None:
     assert DICTIONARY_PATH.read_text(encoding="utf-8") == render_markdown(), (
         "run: python -m nps_analysis.datasets.dictionary"
     )
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_nps_validate_exits_non_zero_naming_the_rule(name: str, tmp_path: Path) -> None:
+    """The command an analyst types: non-zero exit, the rule named, nothing written."""
+    from typer.testing import CliRunner
+
+    from nps_analysis.cli import app
+
+    path = tmp_path / name
+    shutil.copy(MALFORMED / name, path)
+    before = _snapshot(tmp_path)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"[{CASES[name][0]}]" in result.output.replace("\n", "")
+    assert "nothing was written" in result.output
+    assert _snapshot(tmp_path) == before
