@@ -74,7 +74,7 @@ def _measure(
         base = max((float(r["base_mb"]) for r in runs), default=float("nan"))
         for case, key in cases.items():
             times = [float(r[key]) for r in runs]
-            note = f"peak RSS of the worker process; {base:.0f} MB after imports"
+            note = f"peak RSS (VmHWM) of the worker process; {base:.0f} MB after imports"
             rows.append(
                 Row(benchmark, case, size, times, peak_mb=peak, note=note if runs else "failed")
             )

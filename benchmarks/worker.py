@@ -2,9 +2,11 @@
 
 Usage: python -m benchmarks.worker KIND ARGS...  (run by benchmarks/run.py, one size per process)
 
-Peak memory is this process's `resource.getrusage(RUSAGE_SELF).ru_maxrss` (peak resident set
-size, KiB on Linux): it includes the interpreter and imported libraries, reported as `base_mb`
-(RSS after imports, before any data is read).
+Peak memory is this process's peak resident set size: `VmHWM` from /proc/self/status on Linux
+(falling back to `resource.getrusage(RUSAGE_SELF).ru_maxrss` elsewhere). Not ru_maxrss on Linux:
+the kernel carries the spawning parent's high-water mark across exec into ru_maxrss, so a large
+parent would inflate every child's figure. It includes the interpreter and imported libraries,
+reported as `base_mb` (peak RSS after imports, before any data is read).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from typing import Any
 
 def _rss_mb() -> float:
     """Peak resident set size of this process so far, MB."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
