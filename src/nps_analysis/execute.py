@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
+
+# jsonschema builds an RFC 3987 (IRI) grammar with lark at import time when the optional
+# rfc3987-syntax package is installed (it comes with JupyterLab): ~1.3 s for every notebook stage.
+# Notebook validation never uses the IRI format, so that optional import is switched off here.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 from nps_analysis.paths import PROJECT_ROOT, resolve
 from nps_analysis.reports import render_notebook

@@ -43,13 +43,11 @@ def render_notebook(
     executed.write_text(json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     nb = nbformat.reads(json.dumps(cleaned), as_version=4)
     written = []
+    exporter = HTMLExporter(template_name="lab")  # one exporter: the template is loaded once
     for suffix, exclude_input in (("", True), ("-with-code", False)):
-        exporter = HTMLExporter(
-            template_name="lab",
-            exclude_input=exclude_input,
-            exclude_input_prompt=exclude_input,
-            exclude_output_prompt=exclude_input,
-        )
+        exporter.exclude_input = exclude_input
+        exporter.exclude_input_prompt = exclude_input
+        exporter.exclude_output_prompt = exclude_input
         body, _ = exporter.from_notebook_node(nb)
         path = reports_dir / f"{executed.stem}{suffix}.html"
         path.write_text(body, encoding="utf-8")
