@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nps_analysis.paths import PROJECT_ROOT, resolve
+from nps_analysis.reports import render_notebook
+
 # jsonschema builds an RFC 3987 (IRI) grammar with lark at import time when the optional
 # rfc3987-syntax package is installed (it comes with JupyterLab): ~1.3 s for every notebook stage.
 # Notebook validation never uses the IRI format, so that optional import is switched off here.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-from nps_analysis.paths import PROJECT_ROOT, resolve
-from nps_analysis.reports import render_notebook
 
 KERNEL_NAME = "nps-analysis"
 
