@@ -420,7 +420,16 @@ def load_published(name: str, directory: str | os.PathLike[str] | None = None) -
                 )
             ]
         )
-    return validate_published(_read_csv(path), name, file=display_path(path)).copy()
+    stat = path.stat() if path.is_file() else None
+    key = (stat.st_mtime_ns, stat.st_size) if stat else None
+    return _validated(str(path), name, key).copy()
+
+
+@lru_cache(maxsize=64)
+def _validated(path: str, name: str, version: tuple[int, int] | None) -> pd.DataFrame:
+    """Read and validate once per file version (`version` = modification time and size)."""
+    del version  # part of the cache key only: an edited file is read again
+    return validate_published(_read_csv(Path(path)), name, file=display_path(path))
 
 
 def list_published_tables(directory: str | os.PathLike[str] | None = None) -> list[str]:
