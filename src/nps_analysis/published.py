@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLISHED_DIR, REFERENCE_DIR, display_path
 from nps_analysis.regions import PAN_REGIONS
+from nps_analysis.step import MODEL_COVARIATES
 
 COMMON_TAIL = [
     "measure",
@@ -74,20 +75,12 @@ THERAPY_TYPES = [
     "Therapeutic parenting",
 ]
 STEP_TERMS = [
-    "child_age",
-    "has_biological_children",
-    "dv_exposure",
-    "parent_anxiety",
-    "dx_learning_difficulty",
-    "dx_autism",
-    "dx_fasd",
-    "dx_ptsd",
-    "dx_attachment_disorder",
-    "dx_neurological",
+    *MODEL_COVARIATES,
     "child_age_at_entry_to_care",
     "child_age_at_placement",
     "child_ethnicity",
 ]
+"""The published model's covariates and the factors the report calls non-significant (s6)."""
 
 TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
     "open_support_cases": {

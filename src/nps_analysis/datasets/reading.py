@@ -149,6 +149,11 @@ def _parse_csv(raw: bytes, text: str) -> pd.DataFrame:
     return frame
 
 
+def _failed(label: str, rule: str, message: str, fix: str) -> list[RawTable]:
+    """A file that could not be read at all: one table with no frame and one problem."""
+    return [RawTable(label, None, None, [], [Problem(label, rule, message, fix)])]
+
+
 def read_path(path: Path, dataset: str | None = None) -> list[RawTable]:
     """Read `path` into one RawTable per data set sheet (CSV/Parquet: one table).
 
@@ -158,15 +163,7 @@ def read_path(path: Path, dataset: str | None = None) -> list[RawTable]:
     label = file_label(path)
     suffix = path.suffix.lower()
     if not path.is_file():
-        return [
-            RawTable(
-                label,
-                None,
-                None,
-                [],
-                [Problem(label, "file_not_found", "the file does not exist", "check the path")],
-            )
-        ]
+        return _failed(label, "file_not_found", "the file does not exist", "check the path")
     if suffix in CSV_SUFFIXES:
         frame, warns, errs = read_csv_text(path)
         return [RawTable(label, None, frame, warns, errs)]
@@ -174,81 +171,41 @@ def read_path(path: Path, dataset: str | None = None) -> list[RawTable]:
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a file problem
-            return [
-                RawTable(
-                    label,
-                    None,
-                    None,
-                    [],
-                    [
-                        Problem(
-                            label,
-                            "unreadable_file",
-                            f"the Parquet file could not be read ({type(exc).__name__})",
-                            "re-export the file",
-                        )
-                    ],
-                )
-            ]
+            return _failed(
+                label,
+                "unreadable_file",
+                f"the Parquet file could not be read ({type(exc).__name__})",
+                "re-export the file",
+            )
         return [RawTable(label, None, _text_frame(frame.reset_index(drop=True)), [], [])]
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, dataset)
-    return [
-        RawTable(
-            label,
-            None,
-            None,
-            [],
-            [
-                Problem(
-                    label,
-                    "unsupported_file_type",
-                    f"files of type '{suffix or '(none)'}' cannot be read",
-                    "supply a .csv (UTF-8), .xlsx or .parquet file",
-                )
-            ],
-        )
-    ]
+    return _failed(
+        label,
+        "unsupported_file_type",
+        f"files of type '{suffix or '(none)'}' cannot be read",
+        "supply a .csv (UTF-8), .xlsx or .parquet file",
+    )
 
 
 def _read_excel(path: Path, dataset: str | None) -> list[RawTable]:
     label = file_label(path)
     if path.stat().st_size == 0:
-        return [
-            RawTable(
-                label,
-                None,
-                None,
-                [],
-                [
-                    Problem(
-                        label,
-                        "empty_file",
-                        "the workbook is empty (0 bytes)",
-                        "save the workbook again from Excel",
-                    )
-                ],
-            )
-        ]
+        return _failed(
+            label,
+            "empty_file",
+            "the workbook is empty (0 bytes)",
+            "save the workbook again from Excel",
+        )
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # noqa: BLE001
-        return [
-            RawTable(
-                label,
-                None,
-                None,
-                [],
-                [
-                    Problem(
-                        label,
-                        "unreadable_file",
-                        f"the workbook could not be opened ({type(exc).__name__})",
-                        "check it is a real .xlsx file (not renamed CSV or .xls) and save it again from Excel",
-                    )
-                ],
-            )
-        ]
+        return _failed(
+            label,
+            "unreadable_file",
+            f"the workbook could not be opened ({type(exc).__name__})",
+            "check it is a real .xlsx file (not renamed CSV or .xls) and save it again from Excel",
+        )
     by_key = {match_key(s): s for s in book.sheet_names}
     wanted = [dataset] if dataset else [n for n in DATASET_NAMES if match_key(n) in by_key]
     if not wanted or (dataset and match_key(dataset) not in by_key):
@@ -258,23 +215,13 @@ def _read_excel(path: Path, dataset: str | None) -> list[RawTable]:
             {m for s in data_sheets for m in difflib.get_close_matches(s, names, n=2, cutoff=0.5)}
         )
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        return [
-            RawTable(
-                label,
-                None,
-                None,
-                [],
-                [
-                    Problem(
-                        label,
-                        "sheet_not_found",
-                        f"no sheet named {' or '.join(repr(n) for n in names)} (sheets found: "
-                        f"{', '.join(repr(s) for s in book.sheet_names)}){hint}",
-                        "rename the sheet holding the data to the data set name, as in the template (nps template)",
-                    )
-                ],
-            )
-        ]
+        return _failed(
+            label,
+            "sheet_not_found",
+            f"no sheet named {' or '.join(repr(n) for n in names)} (sheets found: "
+            f"{', '.join(repr(s) for s in book.sheet_names)}){hint}",
+            "rename the sheet holding the data to the data set name, as in the template (nps template)",
+        )
     tables = []
     for name in wanted:
         sheet = by_key[match_key(name)]
