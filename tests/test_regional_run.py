@@ -60,8 +60,11 @@ def test_tiny_extract_releases_no_unsafe_count_and_logs_every_output(tmp_path):
     result = _run("Eastern", "eastern_tiny", out)
     assert result.exit_code == 0, result.output
     manifest = pd.read_csv(out / "manifest.csv", keep_default_na=False)
-    written = {p.relative_to(out).as_posix() for p in out.glob("*/*")
-               if p.is_file() and p.parent.name in ("tables", "figures")}
+    written = {
+        p.relative_to(out).as_posix()
+        for p in out.glob("*/*")
+        if p.is_file() and p.parent.name in ("tables", "figures")
+    }
     assert written <= set(manifest["output"]), written - set(manifest["output"])
     record_level = manifest[manifest["data_kind"] == "microdata"]
     assert not record_level.empty
