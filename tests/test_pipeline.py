@@ -44,22 +44,10 @@ def _table_hashes(root: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def pipeline_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh git clone-like copy of the tracked files, with the pipeline run once."""
+    from benchmarks.common import make_copy
+
     dest = tmp_path_factory.mktemp("pipeline") / "repo"
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, files):
-        src = REPO / name
-        if src.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    if (REPO.parent / "shared").is_dir() and not (dest.parent / "shared").exists():
-        (dest.parent / "shared").symlink_to(REPO.parent / "shared")
-    _run(["git", "init", "-q"], dest)
+    make_copy(dest)  # tracked + untracked-not-ignored files, shared/ beside it, git-initialised
     _run(["dvc", "repro"], dest)
     return dest
 

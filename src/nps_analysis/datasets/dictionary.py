@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nps_analysis.datasets.spec import ColumnSpec, DatasetSpec, all_specs, get_vocabulary
+from nps_analysis.datasets.spec import (
+    CATEGORICAL_VOCABULARIES,
+    ColumnSpec,
+    DatasetSpec,
+    all_specs,
+    get_vocabulary,
+)
 from nps_analysis.paths import PROJECT_ROOT
 
 DICTIONARY_PATH = PROJECT_ROOT / "docs" / "data-dictionary.md"
@@ -156,16 +162,7 @@ def render_markdown() -> str:
     for spec in all_specs():
         lines += render_dataset(spec)
     lines += ["## Vocabularies", ""]
-    for name in (
-        "region",
-        "raa",
-        "therapy_type",
-        "order_type",
-        "role",
-        "skill",
-        "recipient_group",
-        "child_age_band",
-    ):
+    for name in CATEGORICAL_VOCABULARIES:
         vocab = get_vocabulary(name)
         lines += [
             f'### <a id="vocabulary-{name}"></a>`{name}`',

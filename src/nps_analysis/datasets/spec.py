@@ -18,6 +18,18 @@ import yaml
 
 from nps_analysis.paths import REFERENCE_DIR
 
+CATEGORICAL_VOCABULARIES: tuple[str, ...] = (
+    "region",
+    "raa",
+    "therapy_type",
+    "order_type",
+    "role",
+    "skill",
+    "recipient_group",
+    "child_age_band",
+)
+"""Vocabularies listed in the data dictionary and offered as drop-downs in the template."""
+
 SPEC_DIR = Path(__file__).with_name("specs")
 
 #: The minimum data sets, in the order they are documented, templated and processed.

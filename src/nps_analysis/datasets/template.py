@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from nps_analysis.datasets.dictionary import TYPE_LABELS, _allowed
 from nps_analysis.datasets.reading import README_SHEET
-from nps_analysis.datasets.spec import all_specs, get_vocabulary
+from nps_analysis.datasets.spec import CATEGORICAL_VOCABULARIES, all_specs, get_vocabulary
 
 FIXED_TIME = dt.datetime(2024, 11, 1, 0, 0, 0)
 LISTS_SHEET = "lists"
@@ -70,16 +70,7 @@ def _readme(wb: Workbook) -> None:
 def _lists(wb: Workbook) -> dict[str, str]:
     """A hidden sheet of drop-down values; returns vocabulary name -> range formula."""
     ws = wb.create_sheet(LISTS_SHEET)
-    names = (
-        "region",
-        "raa",
-        "therapy_type",
-        "order_type",
-        "role",
-        "skill",
-        "recipient_group",
-        "child_age_band",
-    )
+    names = CATEGORICAL_VOCABULARIES
     refs = {}
     for j, name in enumerate(names, start=1):
         values = get_vocabulary(name).values
