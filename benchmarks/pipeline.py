@@ -1,7 +1,8 @@
-"""Pipeline benchmarks (in throwaway copies): full `dvc repro` vs a naive nbconvert run, no-op, one region.
+"""Pipeline benchmarks (in throwaway copies): full runs vs a naive nbconvert run, no-op, one region.
 
-Full repro and the naive baseline run alternately (paired) in two separate copies, so that the
-naive run never touches the files DVC tracks.
+Three full runs alternate (paired): serial `dvc repro`, `nps run` (what `make reproduce` runs:
+DVC stages, independent ones in parallel) and the naive baseline, which has its own copy so that it
+never touches the files DVC tracks.
 """
 
 from __future__ import annotations
@@ -57,11 +58,21 @@ def stages_run(dvc_stdout: str) -> list[str]:
     return re.findall(r"Running stage '([^']+)'", dvc_stdout)
 
 
-def full_repro(root: Path) -> tuple[float, list[str]]:
-    """`dvc repro` from nothing: no outputs, no cache, no dvc.lock."""
+SERIAL = ("dvc", "repro")
+PARALLEL = ("nps", "run")
+"""The two ways to run the pipeline: DVC one stage at a time, and `make reproduce`'s parallel run."""
+
+
+def repro(root: Path, cmd: tuple[str, ...]) -> tuple[float, list[str]]:
+    """Run the pipeline with `cmd`; seconds and the stages DVC ran (it logs each one)."""
+    out = run_timed(cmd, root, bench_env(root))
+    return out.seconds, stages_run(out.stdout + out.stderr)
+
+
+def full_repro(root: Path, cmd: tuple[str, ...] = SERIAL) -> tuple[float, list[str]]:
+    """The whole pipeline from nothing: no outputs, no cache, no dvc.lock."""
     clean_pipeline_state(root)
-    out = run_timed(["dvc", "repro"], root, bench_env(root))
-    return out.seconds, stages_run(out.stdout)
+    return repro(root, cmd)
 
 
 def naive_run(root: Path) -> tuple[float, list[str]]:
@@ -107,39 +118,49 @@ def run_pipeline(
     log: Callable[[str], None] = print,
 ) -> list[Row]:
     """Full repro (paired with naive when `naive_root`), then no-op and one-region reruns."""
-    full, naive = Row("pipeline", "full_repro"), Row("naive", "nbconvert_execute_all")
+    full = Row("pipeline", "full_repro")
+    parallel = Row("pipeline", "full_run_parallel")
+    naive = Row("naive", "nbconvert_execute_all")
     ran: list[str] = []
     failed: list[str] = []
     for r in range(full_repeats):
-        seconds, ran = full_repro(root)
-        full.times.append(seconds)
-        log(f"  full dvc repro #{r + 1}: {seconds:.1f} s ({len(ran)} stages)")
+        for row, cmd in ((full, SERIAL), (parallel, PARALLEL)):
+            seconds, ran = full_repro(root, cmd)
+            row.times.append(seconds)
+            log(f"  full {' '.join(cmd)} #{r + 1}: {seconds:.1f} s ({len(ran)} stages)")
         if naive_root is not None:
             seconds, failed = naive_run(naive_root)
             naive.times.append(seconds)
             log(f"  naive nbconvert #{r + 1}: {seconds:.1f} s; failed: {failed or 'none'}")
-    full.note = f"{len(ran)} stages from an empty cache"
-    rows = [full]
+    full.note = f"dvc repro, one stage at a time: {len(ran)} stages from an empty cache"
+    parallel.note = "nps run (make reproduce): independent stages 2 at a time on this machine"
+    parallel.ratio = full.median_s / parallel.median_s
+    parallel.ratio_of = "full_repro / full_run_parallel (gain from running stages in parallel)"
+    rows = [full, parallel]
     if naive_root is not None:
-        naive.ratio = naive.median_s / full.median_s
-        naive.ratio_of = "naive / full_repro (speed-up of the pipeline; >1 = pipeline faster)"
+        naive.ratio = naive.median_s / parallel.median_s
+        naive.ratio_of = "naive / full_run_parallel (speed-up of make reproduce; >1 = faster)"
         n = len(notebook_runs(naive_root))
-        naive.note = f"data commands + {n} nbconvert --execute runs, no HTML"
+        naive.note = (
+            f"data commands + {n} nbconvert --execute runs, no HTML; "
+            f"vs serial dvc repro: x{naive.median_s / full.median_s:.2f}"
+        )
         naive.note += f"; FAILED: {' '.join(failed)}" if failed else ""
         rows.append(naive)
         shutil.rmtree(naive_root / "outputs" / "naive", ignore_errors=True)
     if not incremental:
         return rows
 
-    noop = Row("pipeline", "noop_repro")
-    for _ in range(repeats):
-        out = run_timed(["dvc", "repro"], root, bench_env(root))
-        noop.times.append(out.seconds)
-        if stages_run(out.stdout):
-            noop.note = "UNEXPECTED reruns: " + " ".join(stages_run(out.stdout))
-    noop.note = noop.note or "no stage reran"
-    log(f"  no-op dvc repro: {noop.median_s:.2f} s ({noop.note})")
-    rows.append(noop)
+    for case, cmd in (("noop_repro", SERIAL), ("noop_run", PARALLEL)):
+        noop = Row("pipeline", case)
+        for _ in range(repeats):
+            seconds, reran = repro(root, cmd)
+            noop.times.append(seconds)
+            if reran:
+                noop.note = "UNEXPECTED reruns: " + " ".join(reran)
+        noop.note = noop.note or f"{' '.join(cmd)}: no stage reran"
+        log(f"  no-op {' '.join(cmd)}: {noop.median_s:.2f} s ({noop.note})")
+        rows.append(noop)
 
     params = root / "params.yaml"
     original = params.read_text(encoding="utf-8")
@@ -150,12 +171,12 @@ def run_pipeline(
             size = 7 if r % 2 == 0 else 5
             text = re.sub(re.escape(REGION_MARKER) + r"\d+", REGION_MARKER + str(size), original)
             params.write_text(text, encoding="utf-8")
-            out = run_timed(["dvc", "repro"], root, bench_env(root))
-            region.times.append(out.seconds)
-            reran.update(stages_run(out.stdout))
+            seconds, stages = repro(root, PARALLEL)
+            region.times.append(seconds)
+            reran.update(stages)
     finally:
         params.write_text(original, encoding="utf-8")
-        run_timed(["dvc", "repro"], root, bench_env(root))
+        repro(root, PARALLEL)
     outside = sorted(reran - region_and_dependants(root))
     region.note = "stages rerun: " + " ".join(sorted(reran))
     region.note += "; outside the region and its dependants: " + (" ".join(outside) or "none")

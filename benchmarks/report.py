@@ -33,6 +33,8 @@ def targets(df: pd.DataFrame) -> pd.DataFrame:
 
     if (r := _one(df, "noop_repro")) is not None:
         add("no-op dvc repro < 3 s", f"{r.median_s:.2f} s", r.median_s < 3)
+    if (r := _one(df, "noop_run")) is not None:
+        add("no-op nps run (make reproduce) < 3 s", f"{r.median_s:.2f} s", r.median_s < 3)
     if (r := _one(df, "one_region_change")) is not None:
         text = str(r.note).removeprefix("stages rerun: ")
         reran, _, outside = text.partition("; outside the region and its dependants: ")
@@ -45,7 +47,7 @@ def targets(df: pd.DataFrame) -> pd.DataFrame:
     for r in pm.itertuples():
         add(f"{r.case.split(':')[0]} within 1.5x its floor", f"x{r.ratio:.2f}", r.ratio <= 1.5)
     if (r := _one(df, "nbconvert_execute_all")) is not None:
-        add("full pipeline >= 1.5x faster than naive", f"x{r.ratio:.2f}", r.ratio >= 1.5)
+        add("full pipeline (nps run) >= 1.5x faster than naive", f"x{r.ratio:.2f}", r.ratio >= 1.5)
     if (r := _one(df, "asgsf_total", 10**6)) is not None:
         add("10^6 ASGSF rows: validation + analyses < 10 s", f"{r.median_s:.2f} s", r.median_s < 10)
         add("10^6 ASGSF rows: peak memory < 2 GB", f"{r.peak_mb:,.0f} MB", r.peak_mb < 2048)

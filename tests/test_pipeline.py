@@ -2,6 +2,9 @@
 
 Asserts the Foundation acceptance points: a no-op rerun reruns nothing, one region's parameter
 change invalidates only that region's stage, and two runs from scratch give byte-identical tables.
+The copy is built with `nps run --jobs 2` (parallel stages, what `make reproduce` runs) and rebuilt
+with plain serial `dvc repro --force`: identical tables from both, and DVC itself then finds
+nothing to do, so the parallel scheduler records exactly what `dvc repro` would.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def pipeline_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     dest = tmp_path_factory.mktemp("pipeline") / "repo"
     make_copy(dest)  # tracked + untracked-not-ignored files, shared/ beside it, git-initialised
-    _run(["dvc", "repro"], dest)
+    result = _run(["nps", "run", "--jobs", "2"], dest)
+    assert "stage(s) ran" in result.stderr, result.stderr[-2000:]
     return dest
 
 
@@ -56,6 +60,22 @@ def test_noop_rerun_reruns_nothing(pipeline_copy: Path):
     result = _run(["dvc", "repro"], pipeline_copy)
     assert "Running stage" not in result.stdout
     assert "Data and pipelines are up to date" in result.stdout
+    assert "up to date" in _run(["nps", "run"], pipeline_copy).stderr
+
+
+def test_one_region_change_plans_only_that_region_and_its_readers(pipeline_copy: Path):
+    from nps_analysis.reproduce import plan_stages
+
+    params = pipeline_copy / "params.yaml"
+    original = params.read_text(encoding="utf-8")
+    marker = "south-west: {name: South West, shortlist_size: 5}"
+    params.write_text(original.replace(marker, marker.replace("5}", "7}")), encoding="utf-8")
+    try:
+        plan = plan_stages(pipeline_copy)
+    finally:
+        params.write_text(original, encoding="utf-8")
+    assert set(plan.order) == {"regional@south-west", "national_picture", "index"}
+    assert plan.upstream["index"] == {"regional@south-west", "national_picture"}
 
 
 def test_one_region_parameter_change_touches_only_that_region(pipeline_copy: Path):

@@ -38,9 +38,21 @@ def run(
     output_dir: Annotated[
         Path | None, typer.Option(help="With --data-dir: where results go.")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Rerun stages even if nothing changed.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Rerun stages even if nothing changed (one at a time).")
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", min=1, help="Stages to run at once (default: CPU cores, max 4)."
+        ),
+    ] = None,
 ) -> None:
-    """Run the pipeline (DVC): everything, or one region's needs assessment."""
+    """Run the pipeline (DVC): everything, or one region's needs assessment.
+
+    Out-of-date stages that do not depend on each other run in parallel; DVC records every result
+    in dvc.lock, so `dvc repro` afterwards finds nothing to do.
+    """
     if data_dir is not None:
         if region is None:
             raise typer.BadParameter("--data-dir needs --region (which region's files are these?)")
@@ -53,21 +65,69 @@ def run(
             output_dir=None if output_dir is None else resolve(output_dir),
         )
         raise typer.Exit(code)
-    cmd = [_tool("dvc"), "repro"]
     if force:
-        cmd.append("--force")
-    if region is not None:
-        from nps_analysis.config import region_slug
+        cmd = [_tool("dvc"), "repro", "--force"]
+        if region is not None:
+            cmd.append(_region_stage(region))
+        console.print(f"[bold]Running:[/bold] dvc {' '.join(cmd[1:])}")
+        raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT))
+    raise typer.Exit(_reproduce([_region_stage(region)] if region else [], jobs))
 
-        try:
-            cmd.append(f"regional@{region_slug(region)}")
-        except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+
+def _region_stage(region: str) -> str:
+    from nps_analysis.config import region_slug
+
+    try:
+        return f"regional@{region_slug(region)}"
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _reproduce(targets: list[str], jobs: int | None) -> int:
+    """Run the out-of-date stages (independent ones in parallel); 0 when all succeeded."""
+    import time
+
+    from dvc.exceptions import DvcException
+
+    from nps_analysis.reproduce import StageRun, default_jobs, plan_stages, run_plan
+
+    start = time.perf_counter()
+    try:
+        plan = plan_stages(PROJECT_ROOT, targets)
+    except DvcException as exc:
+        console.print(f"[red]DVC could not read the pipeline:[/red] {exc}")
+        return 1
+    if not plan.order:
+        console.print("Data and pipelines are up to date.")
+        return 0
+    jobs = jobs or default_jobs()
+    console.print(f"[bold]{len(plan.order)} stage(s) to check[/bold], up to {jobs} at a time")
+
+    def report(run: StageRun) -> None:
+        state = "[red]FAILED[/red]" if run.returncode else ("ran" if run.ran else "up to date")
+        console.rule(f"{run.stage}: {state} ({run.seconds:.1f} s)", align="left")
+        if run.returncode or run.ran:
+            console.print(run.log, markup=False, highlight=False)
+
+    runs = run_plan(plan, jobs=jobs, root=PROJECT_ROOT, report=report)
+    failed = [r.stage for r in runs if r.returncode]
+    not_run = [s for s in plan.order if s not in {r.stage for r in runs}]
+    seconds = time.perf_counter() - start
+    if failed:
+        console.print(
+            f"[red]Failed: {', '.join(failed)}.[/red] Its output is above."
+            + (f" Not run because of it: {', '.join(not_run)}." if not_run else "")
+            + " Fix the problem and run the same command again: finished stages are not rerun."
+        )
+        return 1
+    ran = sum(r.ran for r in runs)
     console.print(
-        f"[bold]Running:[/bold] {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}"
+        f"[green]Done in {seconds:.0f} s:[/green] {ran} stage(s) ran, "
+        f"{len(runs) - ran} already up to date. DVC recorded the results in dvc.lock "
+        "(commit it with git to version this run)."
     )
-    raise typer.Exit(subprocess.call(cmd, cwd=PROJECT_ROOT))
+    return 0
 
 
 @app.command()
