@@ -18,6 +18,7 @@ DVC still decides whether each stage really reruns, hashes its outputs, caches t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -81,7 +82,8 @@ def plan_stages(root: Path = PROJECT_ROOT, targets: Iterable[str] = ()) -> Plan:
     from dvc.repo import Repo
 
     targets = list(targets)
-    with Repo(str(root)) as repo:
+    # DVC names stages and reads targets relative to the current directory: use the root's.
+    with contextlib.chdir(root), Repo(str(root)) as repo:
         graph = repo.index.graph  # edges run from a stage to the stages it depends on
         if targets:
             wanted = {s for t in targets for s in repo.stage.collect(t, with_deps=True)}
