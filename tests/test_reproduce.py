@@ -96,9 +96,16 @@ def test_single_thread_variables_set_only_for_parallel_runs(monkeypatch):
     assert seen[1]["OMP_NUM_THREADS"] == "1"
 
 
-def test_stage_run_knows_whether_dvc_ran_the_command():
-    assert StageRun("synth", 0, 1.0, "Running stage 'synth':\n> nps synth\n").ran
-    assert not StageRun("synth", 0, 1.0, "Stage 'synth' didn't change, skipping\n").ran
+def test_stage_run_knows_what_dvc_did():
+    def state(code: int, output: str) -> str:
+        return StageRun("synth", code, 1.0, output).state
+
+    assert state(0, "Running stage 'synth':\n> nps synth\n") == "ran"
+    assert state(0, "Stage 'synth' didn't change, skipping\n") == "up to date"
+    cached = "Stage 'synth' is cached - skipping run, checking out outputs\n"
+    assert state(0, cached) == "restored from run cache"
+    assert not StageRun("synth", 0, 1.0, cached).ran
+    assert state(1, "Running stage 'synth':\nERROR: failed to reproduce 'synth'\n") == "failed"
 
 
 def test_stage_log_drops_dvcs_per_stage_reminders():

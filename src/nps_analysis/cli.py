@@ -105,7 +105,7 @@ def _reproduce(targets: list[str], jobs: int | None) -> int:
     console.print(f"[bold]{len(plan.order)} stage(s) to check[/bold], up to {jobs} at a time")
 
     def report(run: StageRun) -> None:
-        state = "[red]FAILED[/red]" if run.returncode else ("ran" if run.ran else "up to date")
+        state = "[red]FAILED[/red]" if run.returncode else run.state
         console.rule(f"{run.stage}: {state} ({run.seconds:.1f} s)", align="left")
         if run.returncode or run.ran:
             console.print(run.log, markup=False, highlight=False)
@@ -124,7 +124,7 @@ def _reproduce(targets: list[str], jobs: int | None) -> int:
     ran = sum(r.ran for r in runs)
     console.print(
         f"[green]Done in {seconds:.0f} s:[/green] {ran} stage(s) ran, "
-        f"{len(runs) - ran} already up to date. DVC recorded the results in dvc.lock "
+        f"{len(runs) - ran} up to date or restored from DVC's cache. DVC recorded the results in dvc.lock "
         "(commit it with git to version this run)."
     )
     return 0

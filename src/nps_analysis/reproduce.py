@@ -71,8 +71,19 @@ class StageRun:
 
     @property
     def ran(self) -> bool:
-        """True when DVC ran the stage's command (False: it found the stage up to date)."""
+        """True when DVC ran the stage's command (False: up to date, or restored from its cache)."""
         return f"Running stage '{self.stage}'" in self.output
+
+    @property
+    def state(self) -> str:
+        """What DVC did: `failed`, `ran`, `restored from run cache` or `up to date`."""
+        if self.returncode:
+            return "failed"
+        if self.ran:
+            return "ran"
+        if f"Stage '{self.stage}' is cached" in self.output:
+            return "restored from run cache"  # same inputs as an earlier run: outputs checked out
+        return "up to date"
 
 
 def plan_stages(root: Path = PROJECT_ROOT, targets: Iterable[str] = ()) -> Plan:
