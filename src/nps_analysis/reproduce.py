@@ -176,15 +176,3 @@ def run_plan(
                 else:
                     failed = True
     return finished
-
-
-def reproduce(
-    targets: Iterable[str] = (),
-    *,
-    jobs: int | None = None,
-    root: Path = PROJECT_ROOT,
-    report: Callable[[StageRun], None] = lambda run: None,
-) -> tuple[Plan, list[StageRun]]:
-    """Bring the pipeline (or `targets`) up to date, running independent stages in parallel."""
-    plan = plan_stages(root, targets)
-    return plan, run_plan(plan, jobs=jobs or default_jobs(), root=root, report=report)
