@@ -230,3 +230,15 @@ def test_nps_validate_exits_non_zero_naming_the_rule(name: str, tmp_path: Path) 
     assert f"[{CASES[name][0]}]" in result.output.replace("\n", "")
     assert "nothing was written" in result.output
     assert _snapshot(tmp_path) == before
+
+
+def test_an_unknown_dataset_name_is_refused_with_the_valid_names(tmp_path: Path):
+    from nps_analysis.datasets.loading import check_path
+
+    path = tmp_path / "asgsf_packages.csv"
+    path.write_text("application_id\n1\n", encoding="utf-8")
+    [result] = check_path(path, "nonsense")
+    [problem] = result.errors
+    assert problem.rule == "unknown_dataset"
+    assert "'nonsense'" in problem.message
+    assert all(name in problem.fix for name in DATASET_NAMES)

@@ -40,6 +40,14 @@ def therapy_vocabulary(extra_map: Path | None = None) -> Vocabulary:
     return vocab
 
 
+def _unknown_dataset(
+    name: str, label: str, message: str, fix_before: str, fix_after: str = ""
+) -> list[CheckResult]:
+    """The one result for a file whose data set is not known; the fix lists the valid names."""
+    fix = f"{fix_before}{', '.join(DATASET_NAMES)}{fix_after}"
+    return [CheckResult(name, label, None, None, [Problem(label, "unknown_dataset", message, fix)])]
+
+
 def check_path(
     path: Path,
     dataset: str | None = None,
@@ -56,41 +64,19 @@ def check_path(
     label = file_label(path)
     is_excel = path.suffix.lower() in EXCEL_SUFFIXES
     if dataset is not None and dataset not in DATASET_NAMES:
-        return [
-            CheckResult(
-                dataset,
-                label,
-                None,
-                None,
-                [
-                    Problem(
-                        label,
-                        "unknown_dataset",
-                        f"there is no data set called {dataset!r}",
-                        f"use one of: {', '.join(DATASET_NAMES)}",
-                    )
-                ],
-            )
-        ]
+        return _unknown_dataset(
+            dataset, label, f"there is no data set called {dataset!r}", "use one of: "
+        )
     if dataset is None and not is_excel:
         dataset = infer_dataset_from_name(path)
         if dataset is None:
-            return [
-                CheckResult(
-                    "?",
-                    label,
-                    None,
-                    None,
-                    [
-                        Problem(
-                            label,
-                            "unknown_dataset",
-                            "cannot tell which data set this file holds from its name",
-                            f"name the file after its data set ({', '.join(DATASET_NAMES)}) or pass --dataset",
-                        )
-                    ],
-                )
-            ]
+            return _unknown_dataset(
+                "?",
+                label,
+                "cannot tell which data set this file holds from its name",
+                "name the file after its data set (",
+                ") or pass --dataset",
+            )
     vocab = {"therapy_type": therapy_vocabulary(therapy_map or path.parent / THERAPY_MAP_FILENAME)}
     results: list[CheckResult] = []
     for table in read_path(path, dataset):
