@@ -99,6 +99,22 @@ def test_two_runs_from_scratch_give_identical_tables(pipeline_copy: Path):
     assert _table_hashes(pipeline_copy) == first
 
 
+def test_outputs_carry_no_absolute_path(pipeline_copy: Path):
+    """Executed notebooks, reports and tables name no folder of this machine (the copy's root or
+    the virtual environment's packages): outputs must be byte-identical wherever they are run."""
+    root = str(pipeline_copy.resolve())
+    leaks = [
+        p.relative_to(pipeline_copy).as_posix()
+        for p in sorted((pipeline_copy / "outputs").rglob("*"))
+        if p.suffix in {".ipynb", ".html", ".csv", ".md", ".json"}
+        and (
+            root in (text := p.read_text(encoding="utf-8", errors="replace"))
+            or "site-packages" in text
+        )
+    ]
+    assert not leaks, leaks
+
+
 def test_reports_rendered_for_every_notebook_stage(pipeline_copy: Path):
     reports = pipeline_copy / "outputs" / "reports"
     executed = sorted((pipeline_copy / "outputs" / "notebooks").glob("*.ipynb"))

@@ -250,3 +250,24 @@ def test_unsuppressed_view_needs_the_secure_switch_and_never_runs_in_the_pipelin
     monkeypatch.setenv("NPS_PIPELINE_RUN", "1")
     with pytest.raises(PermissionError, match="pipeline"):
         out.unsuppressed("counts")
+
+
+def test_magnitude_table_is_quiet(caplog):
+    """ACRO's pandas warning (it names the absolute path of the installed package) and its
+    progress notes must not reach the reports."""
+    import logging
+    import warnings
+
+    rng = np.random.default_rng(1)
+    records = pd.DataFrame(
+        {
+            "year": ["2022/23"] * 30 + ["2023/24"] * 30,
+            "amount": np.r_[rng.uniform(100, 200, 29), 1_000_000, rng.uniform(100, 200, 30)],
+        }
+    )
+    caplog.set_level(logging.INFO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table, _ = magnitude_table(records, ["year"], "amount", CONFIG)
+    assert (table["total"] == SUPPRESSED).all()
+    assert not [r for r in caplog.records if r.name.startswith("acro")]

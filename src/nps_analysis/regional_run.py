@@ -83,8 +83,8 @@ def run_region_with_own_data(
         executed,
         {
             "region": region,
-            "data_dir": str(processed),
-            "output_dir": str(target),
+            "data_dir": _as_parameter(processed),
+            "output_dir": _as_parameter(target),
             "data_kind": data_kind,
         },
     )
@@ -93,3 +93,12 @@ def run_region_with_own_data(
         f"outputs/reports/{executed.stem}.html, output-checking log {display_path(target)}/manifest.csv"
     )
     return 0
+
+
+def _as_parameter(path: Path) -> str:
+    """A path for the notebook's parameters: relative to the project root when inside it (the
+    executed notebook and its reports then carry no absolute path), else as given."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return str(path)

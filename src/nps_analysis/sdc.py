@@ -20,6 +20,7 @@ Rules (thresholds from `params.yaml` `sdc:`, ACRO's defaults):
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,10 @@ class SDCConfig:
         }
 
 
+# ACRO logs under "acro" and, separately (a colon, not a dot: not child loggers), these two.
+_ACRO_LOGGERS = ("acro", "acro:records", "acro:summary")
+
+
 def make_acro(config: SDCConfig) -> Any:
     """An ACRO session with these thresholds.
 
@@ -72,7 +77,8 @@ def make_acro(config: SDCConfig) -> Any:
     """
     from acro import ACRO, sdcchecks
 
-    logging.getLogger("acro").setLevel(logging.ERROR)
+    for name in _ACRO_LOGGERS:  # its progress notes would land in every report
+        logging.getLogger(name).setLevel(logging.ERROR)
     session = ACRO(suppress=True)
     session.config.update(config.acro_config())
     session.sdc_checks = sdcchecks.SDCChecks(session.config)
@@ -201,7 +207,11 @@ def magnitude_table(
     # ACRO needs one index dimension and optionally one column dimension; group on a joined key.
     data["_cell"] = data[by].agg(" | ".join, axis=1) if len(by) > 1 else data[by[0]]
     data["_one"] = "all"
-    session.pivot_table(data, index="_cell", columns="_one", values=value, aggfunc="sum")
+    with warnings.catch_warnings():
+        # ACRO assigns into a slice of its own copy of `data` (pandas SettingWithCopyWarning);
+        # harmless here, and the warning text carries the absolute path of the installed package.
+        warnings.filterwarnings("ignore", category=pd.errors.SettingWithCopyWarning)
+        session.pivot_table(data, index="_cell", columns="_one", values=value, aggfunc="sum")
     result = list(session.results.results.values())[-1]
     failing: set[str] = set()
     labels = sorted(data["_cell"].unique())
