@@ -208,9 +208,11 @@ def magnitude_table(
     data["_cell"] = data[by].agg(" | ".join, axis=1) if len(by) > 1 else data[by[0]]
     data["_one"] = "all"
     with warnings.catch_warnings():
-        # ACRO assigns into a slice of its own copy of `data` (pandas SettingWithCopyWarning);
-        # harmless here, and the warning text carries the absolute path of the installed package.
+        # Pandas warns about ACRO's own code (assigning into a slice of its copy of `data`;
+        # passing `np.sum` to groupby): nothing about our data, and the warning text carries the
+        # absolute path of the installed package into the reports.
         warnings.filterwarnings("ignore", category=pd.errors.SettingWithCopyWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
         session.pivot_table(data, index="_cell", columns="_one", values=value, aggfunc="sum")
     result = list(session.results.results.values())[-1]
     failing: set[str] = set()
