@@ -37,10 +37,17 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return result
 
 
-def _table_hashes(root: Path) -> dict[str, str]:
+def _output_hashes(root: Path) -> dict[str, str]:
+    """Every table, executed notebook and HTML report the pipeline wrote, with its hash."""
+    outputs = root / "outputs"
+    paths = [
+        *outputs.glob("**/tables/*.csv"),
+        *outputs.glob("notebooks/*.ipynb"),
+        *outputs.glob("reports/*.html"),
+    ]
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((root / "outputs").glob("**/tables/*.csv"))
+        for p in sorted(paths)
     }
 
 
@@ -92,11 +99,12 @@ def test_one_region_parameter_change_touches_only_that_region(pipeline_copy: Pat
 
 
 def test_two_runs_from_scratch_give_identical_tables(pipeline_copy: Path):
-    first = _table_hashes(pipeline_copy)
-    assert first, "the pipeline wrote no tables"
+    first = _output_hashes(pipeline_copy)
+    assert any(p.endswith(".csv") for p in first), "the pipeline wrote no tables"
+    assert any(p.endswith(".html") for p in first), "the pipeline wrote no reports"
     shutil.rmtree(pipeline_copy / "outputs")
     _run(["dvc", "repro", "--force"], pipeline_copy)
-    assert _table_hashes(pipeline_copy) == first
+    assert _output_hashes(pipeline_copy) == first
 
 
 def test_outputs_carry_no_absolute_path(pipeline_copy: Path):

@@ -29,3 +29,16 @@ def test_strip_volatile_metadata_removes_times_and_paths():
     cleaned = strip_volatile_metadata(nb)
     assert cleaned["metadata"]["papermill"] == {"parameters": {"region": "Eastern"}}
     assert cleaned["cells"][0]["metadata"] == {"papermill": {"status": "completed"}}
+
+
+def test_injected_parameters_cell_gets_a_fixed_id():
+    """papermill gives the cell it injects a random id: reruns would differ without this."""
+    nb = {
+        "metadata": {},
+        "cells": [
+            {"id": "a770a13e", "metadata": {"tags": ["injected-parameters"]}},
+            {"id": "cell-01", "metadata": {"tags": ["parameters"]}},
+        ],
+    }
+    cleaned = strip_volatile_metadata(nb)
+    assert [c["id"] for c in cleaned["cells"]] == ["injected-parameters", "cell-01"]

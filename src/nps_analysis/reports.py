@@ -15,13 +15,16 @@ _VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "input_path", "
 
 
 def strip_volatile_metadata(nb: dict) -> dict:
-    """Remove timestamps, durations and absolute paths that papermill/nbclient write into a notebook."""
+    """Remove timestamps, durations, absolute paths and random ids that papermill/nbclient write
+    into a notebook."""
     papermill = nb.get("metadata", {}).get("papermill", {})
     for key in _VOLATILE_NOTEBOOK_KEYS:
         papermill.pop(key, None)
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
         meta.pop("execution", None)
+        if "injected-parameters" in meta.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill gives this cell a random id each run
         cell_pm = meta.get("papermill", {})
         for key in _VOLATILE_NOTEBOOK_KEYS:
             cell_pm.pop(key, None)
