@@ -42,3 +42,17 @@ def test_injected_parameters_cell_gets_a_fixed_id():
     }
     cleaned = strip_volatile_metadata(nb)
     assert [c["id"] for c in cleaned["cells"]] == ["injected-parameters", "cell-01"]
+
+
+def test_printed_text_split_across_messages_is_joined():
+    """The kernel may send one print in several chunks depending on timing."""
+    split = [
+        {"output_type": "stream", "name": "stdout", "text": ["-"]},
+        {"output_type": "stream", "name": "stdout", "text": [" Open cases\n"]},
+        {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+        {"output_type": "display_data", "data": {}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "after\n"},
+    ]
+    nb = {"metadata": {}, "cells": [{"id": "c", "metadata": {}, "outputs": split}]}
+    outputs = strip_volatile_metadata(nb)["cells"][0]["outputs"]
+    assert [o.get("text") for o in outputs] == ["- Open cases\n", "warn\n", None, "after\n"]

@@ -25,10 +25,34 @@ def strip_volatile_metadata(nb: dict) -> dict:
         meta.pop("execution", None)
         if "injected-parameters" in meta.get("tags", []):
             cell["id"] = "injected-parameters"  # papermill gives this cell a random id each run
+        if cell.get("outputs"):
+            cell["outputs"] = _merge_streams(cell["outputs"])
         cell_pm = meta.get("papermill", {})
         for key in _VOLATILE_NOTEBOOK_KEYS:
             cell_pm.pop(key, None)
     return nb
+
+
+def _merge_streams(outputs: list[dict]) -> list[dict]:
+    """Join consecutive stdout (or stderr) chunks: how the kernel splits printed text between
+    messages depends on timing, so the same text must not make a different notebook."""
+    merged: list[dict] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = _text(previous["text"]) + _text(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
+def _text(text: str | list[str]) -> str:
+    return text if isinstance(text, str) else "".join(text)
 
 
 def render_notebook(
