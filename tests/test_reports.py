@@ -49,7 +49,7 @@ def test_printed_text_split_across_messages_is_joined():
     split = [
         {"output_type": "stream", "name": "stdout", "text": ["-"]},
         {"output_type": "stream", "name": "stdout", "text": [" Open cases\n"]},
-        {"output_type": "stream", "name": "stderr", "text": "warn\n"},
+        {"output_type": "stream", "name": "stderr", "text": ["warn\n"]},
         {"output_type": "display_data", "data": {}, "metadata": {}},
         {"output_type": "stream", "name": "stdout", "text": "after\n"},
     ]

@@ -47,6 +47,8 @@ def _merge_streams(outputs: list[dict]) -> list[dict]:
         ):
             previous["text"] = _text(previous["text"]) + _text(output["text"])
         else:
+            if output.get("output_type") == "stream":  # one form (a string), joined or not
+                output = {**output, "text": _text(output["text"])}
             merged.append(output)
     return merged
 
