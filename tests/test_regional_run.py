@@ -86,3 +86,14 @@ def test_tiny_extract_releases_no_unsafe_count_and_logs_every_output(tmp_path):
     # the 12-family STEP model has too few residual degrees of freedom to be released
     step = manifest[manifest["output"].str.startswith("tables/step_")]
     assert step.empty or set(step["status"]) == {"withheld"}
+
+
+def test_a_region_none_of_whose_rows_are_in_the_files_stops_and_writes_nothing(tmp_path):
+    """North East asked for on South West's files: stop (exit 2), say what the files hold."""
+    result = _run("North East", "south_west", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "None of the files" in result.output and "for South West" in result.output
+    assert "--region 'South West'" in result.output
+    assert not (tmp_path / "out").exists()
+    repo = Path(__file__).resolve().parents[1]
+    assert not (repo / "data" / "private" / "north-east" / "processed").exists()

@@ -73,6 +73,13 @@ def run_region_with_own_data(
         build_processed(data_dir, processed)
     for warning in caught:
         console.print(f"note: {warning.message}", style="yellow", markup=False)
+    rows = rows_per_region(processed)
+    if not any(region in per_region for per_region in rows.values()):
+        shutil.rmtree(processed)
+        console.print(
+            no_rows_message(region, rows, data_dir), style="red", markup=False, highlight=False
+        )
+        return 2
     target = output_dir or PROJECT_ROOT / "outputs" / "regions" / f"{slug}-own-data"
     executed = (
         PROJECT_ROOT / "outputs" / "notebooks" / f"regional_needs_assessment_{slug}-own-data.ipynb"
@@ -93,6 +100,31 @@ def run_region_with_own_data(
         f"outputs/reports/{executed.stem}.html, output-checking log {display_path(target)}/manifest.csv"
     )
     return 0
+
+
+def rows_per_region(processed: Path) -> dict[str, dict[str, int]]:
+    """For each processed data set, its number of rows per pan-region."""
+    from nps_analysis.regional.data import load_available
+
+    return {
+        name: df["region"].astype(str).value_counts().sort_index().to_dict()
+        for name, df in load_available(processed).items()
+    }
+
+
+def no_rows_message(region: str, rows: dict[str, dict[str, int]], data_dir: Path) -> str:
+    """Why a run stops when no file has a row for the region, and how to fix it."""
+    found = sorted({r for per_region in rows.values() for r in per_region})
+    listed = "; ".join(
+        f"{name}: " + ", ".join(f"{n} row(s) for {r}" for r, n in per_region.items())
+        for name, per_region in rows.items()
+    )
+    return (
+        f"None of the files in {data_dir} has a row for {region} (column 'region'). "
+        f"They hold: {listed or 'no rows'}. "
+        f"Fix: run with --region {' or '.join(repr(r) for r in found) or 'NAME'} for these files, "
+        f"or give the folder that holds {region}'s files. Nothing was run or written."
+    )
 
 
 def _as_parameter(path: Path) -> str:

@@ -101,15 +101,22 @@ AGE_DISCLOSURE = {
 }
 
 
-def cost_per_therapy_vs_national(packages: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Mean cost per package by therapy: region vs England, and the ratio."""
-    priced = packages.loc[packages["amount_gbp"].notna()]
+def cost_per_therapy_vs_national(
+    packages: pd.DataFrame, national: pd.DataFrame, *, national_basis: str
+) -> pd.DataFrame:
+    """Mean cost per package by therapy: the region's packages against England's, and the ratio.
+
+    ``national`` is the England comparator (all regions' packages), never the region's own
+    files: in an own-data run it is the default national data, whose kind ``national_basis``
+    names (e.g. "synthetic default national data") and is carried in the table.
+    """
 
     def summary(df: pd.DataFrame) -> pd.DataFrame:
-        return df.groupby("therapy_type", observed=True)["amount_gbp"].agg(["size", "mean"])
+        priced = df.loc[df["amount_gbp"].notna()]
+        return priced.groupby("therapy_type", observed=True)["amount_gbp"].agg(["size", "mean"])
 
-    mine = summary(priced.loc[priced["region"].astype(str) == region])
-    england = summary(priced)
+    mine = summary(packages)
+    england = summary(national)
     out = mine.join(england, lsuffix="_region", rsuffix="_england", how="inner").reset_index()
     out = out.rename(
         columns={
@@ -121,6 +128,7 @@ def cost_per_therapy_vs_national(packages: pd.DataFrame, region: str) -> pd.Data
     )
     out["ratio_to_england"] = out["mean_cost_region_gbp"] / out["mean_cost_england_gbp"]
     out["therapy_type"] = out["therapy_type"].astype(str)
+    out["england_basis"] = national_basis
     return out[
         [
             "therapy_type",
@@ -129,6 +137,7 @@ def cost_per_therapy_vs_national(packages: pd.DataFrame, region: str) -> pd.Data
             "packages_england",
             "mean_cost_england_gbp",
             "ratio_to_england",
+            "england_basis",
         ]
     ]
 
@@ -167,15 +176,24 @@ CONCENTRATION_DISCLOSURE = {
 
 
 def published_provider_funding(published: pd.DataFrame, region: str) -> pd.DataFrame:
-    """The report's s7 table for this region: ASGSF funding 2015/16-2022/23 from providers A-E."""
+    """The report's s7 table for this region: ASGSF funding 2015/16-2022/23 from providers A-E.
+
+    One row per provider. Each £ cell of the chart table (``funding.provider_x.region``) has its
+    share of the provider's total as ``<figure_id>.pct``; the same share quoted again in the text
+    (``funding.text...``) is a second transcription of one fact and is not joined.
+    """
     rows = published.loc[published["region"] == region]
-    gbp = rows.loc[rows["unit"] == "gbp", ["provider", "value", "value_as_printed"]]
-    pct = rows.loc[rows["unit"] == "percent", ["provider", "value"]]
-    out = gbp.merge(pct, on="provider", how="left", suffixes=("_gbp", "_share_of_provider_pct"))
-    return out.rename(
+    gbp = rows.loc[rows["unit"] == "gbp", ["figure_id", "provider", "value", "value_as_printed"]]
+    pct = rows.loc[rows["unit"] == "percent", ["figure_id", "value"]]
+    pct = pct.assign(figure_id=pct["figure_id"].str.removesuffix(".pct"))
+    out = gbp.merge(
+        pct, on="figure_id", how="left", suffixes=("_gbp", "_pct"), validate="one_to_one"
+    )
+    out = out.rename(
         columns={
             "value_gbp": "funding_gbp",
             "value_as_printed": "funding_as_printed",
-            "value_share_of_provider_pct": "share_of_provider_total_pct",
+            "value_pct": "share_of_provider_total_pct",
         }
     )
+    return out.drop(columns="figure_id").reset_index(drop=True)

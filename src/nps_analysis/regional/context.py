@@ -8,23 +8,27 @@ import pandas as pd
 
 from nps_analysis.paths import resolve
 
+REGION_TOTAL = "All"
+"""The ``raa`` value of a pan-region's total row in the public adoption tables."""
+
 
 def _read(public_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
     return pd.read_parquet(resolve(public_dir) / f"{name}.parquet")
 
 
 def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
-    """Children adopted from care per year (year to 31 March): region, England, region's share."""
+    """Children adopted from care per year (year to 31 March): region, England, region's share.
+
+    Each region's total is its ``raa == "All"`` row of ``adoptions_by_region_year`` (the RAA rows
+    are parts of it and are not added again); England is the sum of the eight regions' totals.
+    Where DfE suppressed LA cells the counts include an estimate: ``_low``/``_high`` give the range.
+    """
     df = _read(public_dir, "adoptions_by_region_year")
-    england = df.groupby("year", as_index=False)[
-        ["adoptions", "suppressed_cells", "la_cells"]
-    ].sum()
-    mine = (
-        df.loc[df["region"] == region]
-        .groupby("year", as_index=False)[["adoptions", "suppressed_cells", "la_cells"]]
-        .sum()
-    )
-    out = mine.merge(england, on="year", suffixes=("_region", "_england"))
+    totals = df.loc[df["raa"] == REGION_TOTAL]
+    measures = ["adoptions", "adoptions_low", "adoptions_high", "suppressed_cells", "la_cells"]
+    england = totals.groupby("year", as_index=False)[measures].sum()
+    mine = totals.loc[totals["region"] == region, ["year", *measures]]
+    out = mine.merge(england, on="year", suffixes=("_region", "_england"), validate="one_to_one")
     out["region_share_pct"] = 100 * out["adoptions_region"] / out["adoptions_england"]
     out["share_suppressed_la_cells_region"] = (
         out["suppressed_cells_region"] / out["la_cells_region"]
@@ -33,11 +37,15 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
         [
             "year",
             "adoptions_region",
+            "adoptions_low_region",
+            "adoptions_high_region",
             "adoptions_england",
+            "adoptions_low_england",
+            "adoptions_high_england",
             "region_share_pct",
             "share_suppressed_la_cells_region",
         ]
-    ]
+    ].reset_index(drop=True)
 
 
 def adopted_population(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:

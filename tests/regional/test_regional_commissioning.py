@@ -1,0 +1,53 @@
+"""Sections 3-4 of the regional report: ASGSF use and the provider market."""
+
+from __future__ import annotations
+
+import pytest
+
+from nps_analysis.config import region_slugs
+from nps_analysis.published import load_published
+from nps_analysis.regional.commissioning import published_provider_funding
+
+
+@pytest.mark.parametrize("region", list(region_slugs()))
+def test_published_provider_funding_has_one_row_per_provider(region):
+    published = load_published("provider_funding")
+    table = published_provider_funding(published, region)
+    chart = published.loc[(published["region"] == region) & (published["unit"] == "gbp")]
+    assert table["provider"].is_unique
+    assert sorted(table["provider"]) == sorted(chart["provider"])
+    assert table["funding_gbp"].sum() == chart["value"].sum()
+
+
+def test_provider_c_london_is_the_chart_cell_with_its_share():
+    """Chart 6: London, Provider C, £1,843,766 (49%); the text quotes the 49% again."""
+    table = published_provider_funding(load_published("provider_funding"), "London")
+    row = table.loc[table["provider"] == "C"].iloc[0]
+    assert (row["funding_gbp"], row["share_of_provider_total_pct"]) == (1843766, 49)
+    assert len(table) == 3
+
+
+def test_cost_per_therapy_compares_the_region_with_the_national_comparator():
+    """Hand-worked: region DDP packages £1,000 and £3,000 (mean £2,000); England's four DDP
+    packages £1,000, £3,000, £500, £500 (mean £1,250): ratio 1.6, never 1.0 by construction."""
+    import pandas as pd
+
+    from nps_analysis.regional.commissioning import cost_per_therapy_vs_national
+
+    region = pd.DataFrame(
+        {"therapy_type": ["DDP", "DDP"], "amount_gbp": [1000.0, 3000.0], "region": "London"}
+    )
+    national = pd.concat(
+        [
+            region,
+            pd.DataFrame(
+                {"therapy_type": ["DDP", "DDP"], "amount_gbp": [500.0, 500.0], "region": "Eastern"}
+            ),
+        ]
+    )
+    table = cost_per_therapy_vs_national(region, national, national_basis="test national data")
+    row = table.iloc[0]
+    assert (row["packages_region"], row["packages_england"]) == (2, 4)
+    assert (row["mean_cost_region_gbp"], row["mean_cost_england_gbp"]) == (2000.0, 1250.0)
+    assert row["ratio_to_england"] == pytest.approx(1.6)
+    assert row["england_basis"] == "test national data"
