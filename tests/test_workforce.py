@@ -14,6 +14,7 @@ import pytest
 from nps_analysis.datasets import load_dataset
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.paths import PROCESSED_DIR
+from nps_analysis.rounding import round_half_up
 from nps_analysis.workforce import (
     COVERAGE_COLUMNS,
     GAPS_COLUMNS,
@@ -26,7 +27,6 @@ from nps_analysis.workforce import (
     skills_gaps,
     write_outputs,
 )
-from nps_analysis.workforce.common import round_half_up
 from nps_analysis.workforce.opportunity import check_skill_therapy_map
 from nps_analysis.workforce.profile import fte_by_role, fte_per_cases
 from nps_analysis.workforce.skills import raa_skill_status, skills_stated

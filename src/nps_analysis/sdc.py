@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.rounding import round_to_base as _round_to_base
+
 SUPPRESSED = "c"
 """Marker for a suppressed cell, as DfE publishes."""
 
@@ -125,10 +127,11 @@ def secondary_mask(table: pd.DataFrame, dims: list[str], count: str, mask: pd.Se
 
 
 def round_to_base(values: pd.Series, base: int) -> pd.Series:
-    """Round counts to the nearest multiple of `base` (halves away from zero)."""
-    numeric = pd.to_numeric(values, errors="raise").astype(float)
-    rounded = np.sign(numeric) * np.floor(np.abs(numeric) / base + 0.5) * base
-    return pd.Series(rounded, index=values.index).astype("Int64")
+    """Round counts to the nearest multiple of `base` (halves away from zero), as Int64.
+
+    The convention is `nps_analysis.rounding` (decimal-exact half up); NA stays NA.
+    """
+    return _round_to_base(values, base).astype("Int64")
 
 
 @dataclass

@@ -17,8 +17,9 @@ import pandas as pd
 from nps_analysis.asgsf import age, forecast, growth, mix, plots, spend, trends
 from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
 from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
-from nps_analysis.asgsf.rounding import REPORT_ROUNDING, Rounding, round_values
+from nps_analysis.asgsf.rounding import REPORT_ROUNDING
 from nps_analysis.asgsf.years import fy_span
+from nps_analysis.rounding import Rounding, round_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

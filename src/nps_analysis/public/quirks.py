@@ -16,6 +16,7 @@ import pandas as pd
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import display_path
+from nps_analysis.rounding import round_to_base
 
 SUPPRESSION_MARKERS: dict[str, str] = {
     "c": "confidential: suppressed small number (DfE EES, ASG: 1 to 5) or secondary suppression",
@@ -215,8 +216,11 @@ def check_values(
 
 
 def round_half_up(values: pd.Series | np.ndarray, base: int = NATIONAL_ROUNDING_BASE) -> np.ndarray:
-    """Round to the nearest ``base`` the way DfE does (halves go up)."""
-    return np.floor(np.asarray(values, dtype=float) / base + 0.5) * base
+    """Round to the nearest ``base`` the way DfE does (halves away from zero), as a float array.
+
+    Kept for existing callers; new code should call ``nps_analysis.rounding.round_to_base``.
+    """
+    return np.asarray(round_to_base(values, base), dtype=float)
 
 
 def normalise_name(values: pd.Series) -> pd.Series:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nps_analysis.rounding import round_half_up
 from nps_analysis.stats import wilson_ci
 
 
@@ -18,7 +19,7 @@ def appendix_findings(appendix: pd.DataFrame, ledger: pd.DataFrame, region: str)
     is_pct = rows["unit"].eq("percent") & base.notna()
     is_count_of_base = rows["unit"].eq("count") & base.notna() & rows["measure"].eq("respondents")
     count = np.where(
-        is_pct, np.round(value * base / 100), np.where(is_count_of_base, value, np.nan)
+        is_pct, round_half_up(value * base / 100), np.where(is_count_of_base, value, np.nan)
     )
     pct = np.where(is_pct, value, np.where(is_count_of_base, 100 * value / base, np.nan))
     low, high = wilson_ci(np.nan_to_num(count), base.fillna(0).to_numpy())

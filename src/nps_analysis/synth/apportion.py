@@ -21,11 +21,6 @@ def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     return base
 
 
-def round_half_up(x: float) -> int:
-    """Round half away from zero (how a printed percentage maps back to a count)."""
-    return int(np.floor(x + 0.5))
-
-
 def ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 500) -> np.ndarray:
     """Iterative proportional fitting of `seed` to row and column totals (zeros stay zero)."""
     m = np.asarray(seed, dtype="float64").copy()

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.rounding import round_count, round_half_up
 from nps_analysis.step import CHILD_DIAGNOSES, PARENT_CONDITIONS
-from nps_analysis.synth.apportion import largest_remainder, round_half_up
+from nps_analysis.synth.apportion import largest_remainder
 from nps_analysis.synth.common import fig, published, rng_for
 
 PARENT_GROUPS = {  # published mutually exclusive group -> flags set
@@ -54,7 +55,7 @@ def profile_counts(params: dict[str, Any]) -> dict[str, int]:
     counts["child_any_diagnosis"] = int(fig("step.child_any_diagnosis.n"))
     for dx in DIAGNOSES:
         rate = pct.get(dx, params.get(f"{dx}_pct"))
-        counts[dx] = round_half_up(rate * n / 100)
+        counts[dx] = round_count(rate * n / 100)
     return counts
 
 
@@ -95,7 +96,7 @@ def _assign_diagnoses(
 
 def _exact_count(rng: np.random.Generator, n: int, pct: float) -> np.ndarray:
     flags = np.zeros(n, dtype=bool)
-    flags[rng.choice(n, round_half_up(pct * n / 100), replace=False)] = True
+    flags[rng.choice(n, round_count(pct * n / 100), replace=False)] = True
     return flags
 
 
@@ -156,7 +157,7 @@ def _outcome(rng: np.random.Generator, df: pd.DataFrame, p: dict[str, Any]) -> n
     e = eps[complete]
     e = e - design @ np.linalg.lstsq(design, e, rcond=None)[0]  # orthogonal to the design
     eps[complete] = e / e.std(ddof=design.shape[1]) * p["residual_sd"]
-    y = np.round(mean + eps, int(p["outcome_decimals"]))
+    y = round_half_up(mean + eps, int(p["outcome_decimals"]))
     lo, hi = p["tayc_r_range"]
     if (y < lo).any() or (y > hi).any():
         raise ValueError(

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nps_analysis.synth.apportion import controlled_round, largest_remainder, round_half_up
+from nps_analysis.rounding import round_count
+from nps_analysis.synth.apportion import controlled_round, largest_remainder
 from nps_analysis.synth.common import fig, published, raa_weights, raas, rng_for
 
 SKILLS = ("DDP", "Theraplay", "TLSW", "NVR", "BUSS")
@@ -62,8 +63,8 @@ def generate(
     p = params
     rng = rng_for(seed, "workforce")
     ref = raas()
-    total = round_half_up(fig("workforce.fte.total") * 100)
-    base = round_half_up(fig("workforce.skills.fte_base") * 100)
+    total = round_count(fig("workforce.fte.total") * 100)
+    base = round_count(fig("workforce.skills.fte_base") * 100)
     n_exact = int(fig("workforce.skills.raas_reporting_fte"))
     exact = np.zeros(len(ref), dtype=bool)
     exact[rng.choice(len(ref), n_exact, replace=False)] = True
@@ -93,7 +94,7 @@ def generate(
     for skill in SKILLS:
         flag = pd.array([pd.NA] * len(out), dtype="boolean")
         chosen = _pick_fte(
-            rng, posts["fte_h"].to_numpy()[reporting], round_half_up(skill_pct[skill] * base / 100)
+            rng, posts["fte_h"].to_numpy()[reporting], round_count(skill_pct[skill] * base / 100)
         )
         flag[np.flatnonzero(reporting)] = chosen
         out[FLAG[skill]] = flag

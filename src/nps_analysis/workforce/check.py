@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nps_analysis.workforce.common import round_half_up
+from nps_analysis.rounding import round_half_up
 
 CHECK_COLUMNS = [
     "figure_id",
@@ -108,7 +108,7 @@ def published_check(
         else:  # a figure this analysis does not reproduce
             continue
         value = float(value) if pd.notna(value) else np.nan
-        at_precision = float(round_half_up(value, digits)) if pd.notna(value) else np.nan
+        at_precision = round_half_up(value, digits)
         rows.append(
             (
                 fid,

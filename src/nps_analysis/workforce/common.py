@@ -83,10 +83,3 @@ def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     den = pd.to_numeric(denominator, errors="coerce").astype(float)
     num = pd.to_numeric(numerator, errors="coerce").astype(float)
     return (100 * num / den.where(den > 0)).astype(float)
-
-
-def round_half_up(values: pd.Series | np.ndarray | float, digits: int = 0) -> np.ndarray:
-    """Round halves away from zero (as the report prints percentages), not to even."""
-    x = np.asarray(values, dtype=float)
-    scale = 10.0**digits
-    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-9) / scale
