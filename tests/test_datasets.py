@@ -46,6 +46,8 @@ CASES = {
     "open_cases_period_order.csv": ("period_order", 2, "period_end"),
     "open_cases_not_whole_number.csv": ("not_a_whole_number", 3, "count"),
     "open_cases_bad_date.csv": ("bad_date", 4, "period_start"),
+    "open_cases_unknown_count_basis.csv": ("unknown_count_basis", 3, "count_basis"),
+    "open_cases_snapshot_not_one_day.csv": ("snapshot_not_one_day", 2, "period_end"),
     "step_missing_id.csv": ("missing_value", 5, "family_id"),
     "mystery_extract.csv": ("unknown_dataset", None, None),
     "asgsf_packages_wrong_sheet.xlsx": ("sheet_not_found", None, None),

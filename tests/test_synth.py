@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nps_analysis.datasets import DATASET_NAMES, load_dataset
+from nps_analysis.datasets.spec import get_vocabulary
 from nps_analysis.paths import PROJECT_ROOT
 from nps_analysis.published import figure, load_published
 from nps_analysis.synth import generate_all
@@ -56,7 +57,6 @@ def test_ids_are_marked_synthetic(data: dict[str, pd.DataFrame]) -> None:
 # ----------------------------------------------------------------------------- open cases
 def test_open_cases_margins_exact(data: dict[str, pd.DataFrame]) -> None:
     oc = data["open_cases"]
-    assert oc["raa"].nunique() == 30 and oc["region"].nunique() == 8
     by_group = oc.groupby("recipient_group", observed=True)["count"].sum()
     assert by_group["children"] == figure("cases.group.children")
     assert by_group["adoptive parents"] == figure("cases.group.adoptive_parents")
@@ -76,6 +76,45 @@ def test_open_cases_margins_exact(data: dict[str, pd.DataFrame]) -> None:
         ("not reported", "not_reported"),
     ):
         assert bands[band] == figure(f"cases.children.age.{fid}")
+
+
+def test_open_cases_cover_24_raas_in_7_pan_regions(data: dict[str, pd.DataFrame]) -> None:
+    """s3.1: "seven pan regions covering 24 RAAs"; South West (no needs assessment in the report)
+    is the pan-region without a return, and the other 3 non-submitting RAAs are as params says."""
+    oc = data["open_cases"]
+    assert oc["raa"].nunique() == figure("cases.coverage.raas") == 24
+    assert oc["region"].nunique() == figure("cases.coverage.pan_regions") == 7
+    assert "South West" not in set(oc["region"].astype(str))
+    missing = set(get_vocabulary("raa").values) - set(oc["raa"].astype(str))
+    south_west = {"Adoption West", "Adoption South West", "Adopt Thames Valley"}
+    assert missing == south_west | set(PARAMS["open_cases"]["raas_not_submitting"])
+
+
+def test_open_cases_one_return_per_raa_with_stated_snapshot_share(
+    data: dict[str, pd.DataFrame],
+) -> None:
+    oc, p = data["open_cases"], PARAMS["open_cases"]
+    returns = oc.groupby("raa", observed=True)[
+        ["count_basis", "period_start", "period_end"]
+    ].nunique()
+    assert (returns == 1).all().all(), "each RAA sends exactly one return"
+    basis = oc.drop_duplicates("raa").set_index("raa")
+    snap = basis[basis["count_basis"] == "snapshot"]
+    assert len(snap) == round(p["snapshot_share"] * 24) == 6
+    assert (snap["period_start"] == pd.Timestamp(p["snapshot_date"])).all()
+    assert (snap["period_end"] == snap["period_start"]).all()
+    period = basis[basis["count_basis"] == "period"]
+    assert (period["period_start"] == pd.Timestamp(p["period_start"])).all()
+    assert (period["period_end"] == pd.Timestamp(p["period_end"])).all()
+
+
+def test_open_cases_coverage_params_are_checked() -> None:
+    from nps_analysis.synth.open_cases import submitting_raas
+
+    with pytest.raises(ValueError, match="24 RAAs in 7"):
+        submitting_raas({**PARAMS["open_cases"], "raas_not_submitting": []})
+    with pytest.raises(ValueError, match="unknown"):
+        submitting_raas({**PARAMS["open_cases"], "regions_not_submitting": ["Atlantis"]})
 
 
 # ---------------------------------------------------------------------------------- ASGSF

@@ -63,27 +63,110 @@ def test_fte_by_role_hand_computed(small) -> None:
     assert t["share_pct"].tolist() == pytest.approx([66.0, 20.0, 10.0, 4.0])
 
 
-def test_fte_per_cases_like_with_like(small) -> None:
-    wf, _ = small
-    cases = pd.DataFrame(
+def _cases(rows: list[tuple[str, str, str, str, str, int]]) -> pd.DataFrame:
+    """Typed open-case rows: (raa, region, period_start, period_end, count_basis, count)."""
+    raa, region, start, end, basis, count = zip(*rows, strict=True)
+    return pd.DataFrame(
         {
-            "raa": ["Adopt East", "Adoption Connects", "Adopt East"],
-            "region": ["Eastern"] * 3,
-            "period_start": pd.to_datetime(["2022-10-01"] * 3),
-            "period_end": pd.to_datetime(["2023-09-30"] * 3),
-            "recipient_group": ["children", "children", "adoptive parents"],
-            "child_age_band": ["5-11", "0-4", None],
-            "count": pd.array([60, 50, 40], dtype="Int64"),
+            "raa": list(raa),
+            "region": list(region),
+            "period_start": pd.to_datetime(list(start)),
+            "period_end": pd.to_datetime(list(end)),
+            "count_basis": pd.Categorical(list(basis), categories=["period", "snapshot"]),
+            "recipient_group": "children",
+            "child_age_band": "5-11",
+            "count": pd.array(list(count), dtype="Int64"),
         }
     )
-    t = fte_per_cases(wf, cases, "raa", "England").set_index("raa")
-    assert t.loc["Adopt East", "open_cases"] == 100
-    assert t.loc["Adopt East", "fte_per_100_cases"] == pytest.approx(2.5)  # 2.5 FTE / 100 cases
-    assert t.loc["Adoption Connects", "fte_per_100_cases"] == pytest.approx(3.0)  # 1.5 / 50
-    assert pd.isna(t.loc["Adopt North East", "fte_per_100_cases"])  # no case data
-    total = t.loc["All with case data (England)"]
-    assert total["fte"] == pytest.approx(4.0) and total["open_cases"] == 150
-    assert total["fte_per_100_cases"] == pytest.approx(400 / 150)
+
+
+YEAR = ("2022-10-01", "2023-09-30")
+SNAP = ("2023-09-30", "2023-09-30")
+
+
+@pytest.fixture()
+def mixed_cases() -> pd.DataFrame:
+    """Adopt East: a 12-month count (60 + 40); Adoption Connects: a snapshot (50); Cambridgeshire &
+    Peterborough: a 12-month count (30) but no staff records; Adopt North East: staff, no cases."""
+    return _cases(
+        [
+            ("Adopt East", "Eastern", *YEAR, "period", 60),
+            ("Adopt East", "Eastern", *YEAR, "period", 40),
+            ("Adoption Connects", "Eastern", *SNAP, "snapshot", 50),
+            ("Cambridgeshire & Peterborough Adoption", "Eastern", *YEAR, "period", 30),
+        ]
+    ).assign(recipient_group=["children", "adoptive parents", "children", "children"])
+
+
+def test_fte_per_cases_national_ratio_only_over_raas_with_both(small, mixed_cases) -> None:
+    """By hand: period block = Adopt East only (2.5 FTE / 100 cases); Cambridgeshire's 30 cases have
+    no staff and Adopt North East's 1.0 FTE no cases, so both stay out; the snapshot (1.5 FTE / 50)
+    is its own block. The old code summed 4.0 FTE over 180 cases of both bases (2.22)."""
+    wf, _ = small
+    t = fte_per_cases(wf, mixed_cases, "region", "England")
+    total = t[t["region"] == "All with case data (England)"].set_index("count_basis")
+    assert total.loc["period", "fte"] == pytest.approx(2.5)
+    assert total.loc["period", "open_cases"] == 100
+    assert total.loc["period", "fte_per_100_cases"] == pytest.approx(2.5)
+    assert total.loc["snapshot", "fte"] == pytest.approx(1.5)
+    assert total.loc["snapshot", "fte_per_100_cases"] == pytest.approx(3.0)
+    # coverage: RAAs with staff / with such a return / with both
+    assert total.loc["period", ["raas_with_staff", "raas_with_cases", "raas_both"]].tolist() == [
+        3,
+        2,
+        1,
+    ]
+    assert total.loc["snapshot", ["raas_with_staff", "raas_with_cases", "raas_both"]].tolist() == [
+        3,
+        1,
+        1,
+    ]
+    assert "North East" not in set(t["region"])  # staff but no case return: no ratio row
+    assert 180 not in set(t["open_cases"].dropna())  # bases never added together
+
+
+def test_fte_per_cases_by_raa_pairs_raa_by_raa(small, mixed_cases) -> None:
+    wf, _ = small
+    t = fte_per_cases(wf, mixed_cases, "raa", "Eastern")
+    rows = t.set_index(["raa", "count_basis"])
+    assert rows.loc[("Adopt East", "period"), "fte_per_100_cases"] == pytest.approx(2.5)
+    assert rows.loc[("Adoption Connects", "snapshot"), "fte_per_100_cases"] == pytest.approx(3.0)
+    assert rows.loc[("Adopt East", "period"), "period_end"] == pd.Timestamp("2023-09-30")
+    assert set(t["raa"]) == {"Adopt East", "Adoption Connects", "All with case data (Eastern)"}
+    assert list(t.columns[:4]) == ["raa", "count_basis", "period_start", "period_end"]
+
+
+def test_fte_per_cases_keeps_two_periods_of_one_raa_apart(small) -> None:
+    """Adopt East reports two 12-month periods: one row per period, never 180 cases."""
+    wf, _ = small
+    cases = _cases(
+        [
+            ("Adopt East", "Eastern", "2021-10-01", "2022-09-30", "period", 80),
+            ("Adopt East", "Eastern", *YEAR, "period", 100),
+        ]
+    )
+    t = fte_per_cases(wf, cases, "raa", "England")
+    east = t[t["raa"] == "Adopt East"].set_index("period_start")
+    assert east["open_cases"].tolist() == [80, 100]
+    assert east.loc[pd.Timestamp("2021-10-01"), "fte_per_100_cases"] == pytest.approx(3.125)
+    assert east.loc[pd.Timestamp("2022-10-01"), "fte_per_100_cases"] == pytest.approx(2.5)
+    totals = t[t["raa"].str.startswith("All")]
+    assert totals["open_cases"].tolist() == [80, 100]
+    assert (totals["fte"] == 2.5).all()
+
+
+def test_fte_per_cases_full_coverage_is_labelled_all(small) -> None:
+    wf, _ = small
+    cases = _cases(
+        [
+            ("Adopt East", "Eastern", *YEAR, "period", 100),
+            ("Adoption Connects", "Eastern", *YEAR, "period", 50),
+            ("Adopt North East", "North East", *YEAR, "period", 50),
+        ]
+    )
+    t = fte_per_cases(wf, cases, "region", "England").set_index("region")
+    assert t.loc["All (England)", "fte_per_100_cases"] == pytest.approx(500 / 200)
+    assert t.loc["All (England)", "raas_both"] == 3
 
 
 # ----------------------------------------------------------------------------- coverage

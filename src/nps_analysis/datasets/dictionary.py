@@ -45,6 +45,13 @@ RULE_TEXT = {
         "Rule: `therapy_category_change`."
     ),
     "period_order": "`{end}` must not be before `{start}`. Rule: `period_order`.",
+    "count_basis": (
+        "`{column}` must agree with the dates: a `snapshot` (cases open on one date) has `{start}` = "
+        "`{end}` = that date, and a `period` count is over more than one day. Rules: "
+        "`snapshot_not_one_day`, `period_is_one_day`. A file without the column (made before it "
+        "existed) is read with it derived from the dates (a one-day period is a snapshot), with a "
+        "warning (`count_basis_derived`)."
+    ),
     "child_age_band_children_only": (
         "`child_age_band` is filled in for `children` rows only (use 'not reported' when unknown) "
         "and left blank for other groups. Rules: `missing_age_band`, `age_band_not_children`."

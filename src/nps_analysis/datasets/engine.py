@@ -491,6 +491,58 @@ def _rule_period_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> Non
     )
 
 
+def count_basis_from_dates(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """What a count without a stated basis is read as: 'snapshot' for a one-day period, else 'period'.
+
+    Used for open-case files made before `count_basis` existed (and by analyses given such frames).
+    """
+    one_day = (start.to_numpy() == end.to_numpy()) & start.notna().to_numpy()
+    return np.where(one_day, "snapshot", "period").astype(object)
+
+
+def _rule_count_basis(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """`count_basis` agrees with the dates; when the (optional) column is absent, derive it."""
+    col = rule["column"]
+    start, end = rule["columns"]
+    if not {start, end} <= set(df.columns):
+        return
+    if col not in df.columns:
+        derived = count_basis_from_dates(df[start], df[end])
+        categories = list(get_vocabulary(rule.get("vocabulary", col)).values)
+        df.insert(df.columns.get_loc(end) + 1, col, pd.Categorical(derived, categories=categories))
+        n_snapshot = int((derived == "snapshot").sum())
+        ctx.warn(
+            "count_basis_derived",
+            f"no '{col}' column: {len(df) - n_snapshot} row(s) read as 'period' ({start} before "
+            f"{end}) and {n_snapshot} as 'snapshot' ({start} = {end})",
+            f"add a '{col}' column saying 'period' (every case open in the period) or "
+            "'snapshot' (the cases open on one date) on every row",
+            column=col,
+        )
+        return
+    basis = df[col].astype(object).to_numpy()
+    dated = (df[start].notna() & df[end].notna()).to_numpy()
+    one_day = dated & (df[start] == df[end]).to_numpy()
+    longer = dated & (df[end] > df[start]).to_numpy()
+    ctx.cell_errors(
+        (basis == "snapshot") & longer,
+        df[end].astype(str).to_numpy(dtype=object),
+        rule="snapshot_not_one_day",
+        column=end,
+        message=f"a snapshot counts the cases open on one date, so '{end}' must equal '{start}'",
+        fix=f"set {start} and {end} both to the snapshot date, or set {col} to 'period' if the "
+        "count covers every case open between the two dates",
+    )
+    ctx.cell_errors(
+        (basis == "period") & one_day,
+        basis,
+        rule="period_is_one_day",
+        column=col,
+        message=f"a count over one day is a snapshot, but '{col}' says period",
+        fix=f"set {col} to 'snapshot', or correct {start} / {end} to the reporting period",
+    )
+
+
 def _rule_band_children_only(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
     if not {"recipient_group", "child_age_band"} <= set(df.columns):
         return
@@ -552,6 +604,7 @@ RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
     "consecutive_financial_years": _rule_consecutive_fy,
     "therapy_category_change": _rule_category_change,
     "period_order": _rule_period_order,
+    "count_basis": _rule_count_basis,
     "child_age_band_children_only": _rule_band_children_only,
     "unique_key": _rule_unique_key,
 }

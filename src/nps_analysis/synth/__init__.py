@@ -36,7 +36,10 @@ HONOURS = {
     "asgsf_packages": "therapy totals 2018/19-2022/23; 2018/19 and 2022/23 annual totals; Nov 2018 category change; provider A-E funding by pan-region",
     "workforce": "425.37 FTE; role shares 55/11/14 %; 224.89 FTE in 18 RAAs; DDP 34, Theraplay 20, TLSW 16, NVR 13 % of it",
     "skills_gaps": "17 RAAs naming gaps (DDP 8, TLSW 6, NVR 3, BUSS 3); 9 RAAs stating training types (DDP 9, Theraplay 6, TLSW 5, BUSS 5, NVR 4)",
-    "open_cases": "national counts by recipient group and child age band, 1 Oct 2022 - 30 Sep 2023",
+    "open_cases": (
+        "national counts by recipient group and child age band, 1 Oct 2022 - 30 Sep 2023; "
+        "24 RAAs in 7 pan-regions (no South West), 6 snapshot returns"
+    ),
 }
 
 
