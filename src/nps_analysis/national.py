@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from nps_analysis.paths import resolve
-from nps_analysis.sdc import SUPPRESSED
+from nps_analysis.regional.cases import coverage_figures, one_return_per_raa
+from nps_analysis.rounding import Rounding, round_values
 
 
 def _slug(text: str) -> str:
@@ -18,8 +19,11 @@ def _slug(text: str) -> str:
 
 
 def computed_open_cases(cases: pd.DataFrame) -> dict[str, float]:
-    """Open-case counts and shares keyed by the report's figure_ids (s3.2)."""
-    values: dict[str, float] = {}
+    """Open-case counts and shares keyed by the report's figure_ids (s3.2), and the coverage
+    (RAAs and pan-regions with a return, s3.1). Like the report's 19,454, the total combines one
+    return per RAA (period counts and snapshots); an RAA with two returns stops the check."""
+    one_return_per_raa(cases, "the national open-case total")
+    values = coverage_figures(cases)
     total = float(cases["count"].sum())
     values["cases.total"] = total
     by_group = cases.groupby("recipient_group", observed=True)["count"].sum()
@@ -95,9 +99,8 @@ def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFra
         fig = published.loc[figure_id]
         printed = str(fig["value_as_printed"])
         decimals = len(printed.split(".")[1].rstrip("%")) if "." in printed else 0
-        scale = 10**decimals
-        half_up = math.floor(value * scale + 0.5) / scale
-        truncated = math.floor(value * scale) / scale
+        half_up = round_values(value, decimals, Rounding.HALF_UP)
+        truncated = round_values(value, decimals, Rounding.TRUNCATE)
         target = float(fig["value"])
         agrees = math.isclose(half_up, target, abs_tol=1e-9) or math.isclose(
             truncated, target, abs_tol=1e-9
@@ -132,30 +135,41 @@ INDICATORS = [
     ("share_packages_aged_12_plus_pct", "share_aged_12_plus", "pct", "record-level"),
     ("provider_spend_hhi", "provider_concentration", "hhi", "record-level"),
 ]
+RATE_TABLE = "packages_per_1000_adopted_children"
+"""The regional table of packages for adopted children under 18 per 1,000 such children."""
+RATE_COLUMNS = {
+    "financial_year": "rate_financial_year",
+    "rate_per_1000": "packages_per_1000_adopted_children",
+    "rate_low": "packages_per_1000_low",
+    "rate_high": "packages_per_1000_high",
+}
+
+
+def _released(tables: Path, name: str) -> pd.DataFrame | None:
+    path = tables / f"{name}.csv"
+    return pd.read_csv(path, dtype=str, keep_default_na=False) if path.is_file() else None
 
 
 def compile_regions(regions_dir: str | Path, slugs: dict[str, str]) -> pd.DataFrame:
     """Key indicators per pan-region, read from each region's *released* tables (so disclosure
-    control already applied); suppressed values stay `c`, missing tables stay blank."""
+    control already applied); suppressed values stay `c`, missing tables stay blank.
+
+    The rate compares regions on one population: packages for adopted children under 18 in the
+    latest financial year per 1,000 adopted children under 18 at its end (31 March), with the
+    low-high range from the population estimate (the region's ``All`` row of its rate table).
+    """
     rows = []
     for region, slug in slugs.items():
         tables = resolve(regions_dir) / slug / "tables"
         row: dict[str, object] = {"region": region}
         for indicator, table, column, _kind in INDICATORS:
-            path = tables / f"{table}.csv"
-            if not path.is_file():
-                row[indicator] = None
-                continue
-            df = pd.read_csv(path, dtype=str, keep_default_na=False)
-            if table == "adopted_population":
+            df = _released(tables, table)
+            if df is not None and table == "adopted_population":
                 df = df.loc[df["age_limit"] == "18"]
-            row[indicator] = df[column].iloc[-1] if len(df) else None
-        packages, children = row["packages_latest_year"], row["adopted_children_under_18"]
-        if packages not in (None, SUPPRESSED, "") and children not in (None, ""):
-            row["packages_per_1000_adopted_children"] = 1000 * float(packages) / float(children)
-        else:
-            row["packages_per_1000_adopted_children"] = (
-                SUPPRESSED if packages == SUPPRESSED else None
-            )
+            row[indicator] = df[column].iloc[-1] if df is not None and len(df) else None
+        rates = _released(tables, RATE_TABLE)
+        total = None if rates is None else rates.loc[rates["raa"] == "All"]
+        for source, target in RATE_COLUMNS.items():
+            row[target] = total[source].iloc[-1] if total is not None and len(total) else None
         rows.append(row)
     return pd.DataFrame(rows)

@@ -60,6 +60,12 @@ def adopted_population_by_raa(region: str, public_dir: str | os.PathLike[str]) -
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
+def adopted_population_by_year(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The estimate by RAA at 31 March of each year (``as_at_year``): rate denominators."""
+    df = _read(public_dir, "adopted_population_by_year")
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
 def system_snapshot(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """ASGLB 2022/23: children waiting, adopters approved and waiting, sufficiency, by RAA."""
     df = _read(public_dir, "asg_snapshot_2022_23")
