@@ -26,6 +26,23 @@ def test_every_sfr_file_parses(spec: cla.SfrSpec) -> None:
     df = cla.load_sfr_adoptions(spec)
     assert (df["geographic_level"] == "Local authority").sum() >= 150
     assert df.loc[df["geographic_level"] == "National", "adoptions"].iloc[0] > 2000
+    la = df[df["geographic_level"] == "Local authority"]
+    # every LA-year keeps its published routes; a published total is its own published part
+    assert la["adoptions_published_part"].notna().all()
+    assert (la["suppressed_parts"] <= len(spec.adoption_columns)).all()
+    assert (la["adoptions"].isna() == (la["suppressed_parts"] > 0)).all()
+
+
+def test_routes_cover_every_year_and_add_up_to_the_totals() -> None:
+    routes = cla.load_all_adoption_routes()
+    adoptions = cla.load_all_adoptions()
+    assert sorted(routes["year"].unique()) == list(range(2010, 2025))
+    per_year = routes.groupby("year")["route"].nunique()
+    assert per_year[[2010, 2016, 2017]].tolist() == [2, 2, 2] and per_year.sum() == 18
+    pd.testing.assert_frame_equal(cla.adoptions_from_routes(routes), adoptions)
+    split = adoptions[adoptions["year"].isin([2010, 2016, 2017])]
+    partial = split[(split["suppressed_parts"] == 1) & (split["adoptions_published_part"] > 0)]
+    assert len(partial) > 50  # published parts the old loader discarded
 
 
 @pytest.mark.parametrize(
@@ -90,11 +107,22 @@ def test_sfr_2010_split_columns_and_x(tmp_path: Path) -> None:
     df = cla.load_sfr_adoptions(cla.SFR_FILES[0], tmp_path)
     england = df[df["geographic_level"] == "National"].iloc[0]
     assert england["adoptions"] == 1700 + 1500
-    lewisham = df[df["la_name"] == "Lewisham"].iloc[0]  # x + 22: total unknown
+    lewisham = df[df["la_name"] == "Lewisham"].iloc[0]  # x + 22: total unknown, 22 kept
     assert pd.isna(lewisham["adoptions"]) and lewisham["flag"] == "x"
+    assert (lewisham["adoptions_published_part"], lewisham["suppressed_parts"]) == (22, 1)
     wandsworth = df[df["la_name"] == "Wandsworth"].iloc[0]  # 6 + x
     assert pd.isna(wandsworth["adoptions"]) and wandsworth["flag"] == "x"
-    assert df.loc[df["la_name"] == "Southwark", "adoptions"].iloc[0] == 22
+    assert (wandsworth["adoptions_published_part"], wandsworth["suppressed_parts"]) == (6, 1)
+    southwark = df[df["la_name"] == "Southwark"].iloc[0]
+    assert (southwark["adoptions"], southwark["adoptions_published_part"]) == (22, 22)
+    assert southwark["suppressed_parts"] == 0
+    # route form: one row per geography and route, regional totals rounded per route
+    routes = cla.load_sfr_routes(cla.SFR_FILES[0], tmp_path)
+    assert len(routes) == 2 * len(df)
+    north_east = routes[routes["region_name"] == "North East"]
+    assert north_east["count"].tolist() == [140, 80]
+    assert north_east["route"].tolist() == list(cla.SFR_FILES[0].adoption_columns)
+    pd.testing.assert_frame_equal(cla.adoptions_from_routes(routes), df)
     assert (
         df.loc[df["geographic_level"] == "Regional", "region_name"].iloc[0] == "North East"
     )  # trailing space

@@ -8,7 +8,9 @@ Quirks handled:
   ``x`` for suppressed cells, 3-digit LA codes only in 2010, NATIONAL/REGION/LA or National/GOR/LA
   level labels, trailing spaces in names, Inner/Outer London sub-rows.
 * Adoptions split into "unopposed" + "consent dispensed with" in 2010, 2016 and 2017: an LA total
-  is known only when both parts are; otherwise it is suppressed (flag = the marker).
+  is known only when both parts are; otherwise it is suppressed (flag = the marker), but the
+  published part is kept (``adoptions_published_part``, ``suppressed_parts``) and every part is
+  available per route from :func:`load_all_adoption_routes` (regional totals are rounded per route).
 * National and regional counts are rounded to the nearest 10; LA counts are not.
 * Revisions: overlapping years are taken from the latest release (2024 release for 2020-2024).
 """
@@ -91,6 +93,8 @@ ADOPTIONS_SCHEMA = pa.DataFrameSchema(
         "la_name": pa.Column(str, nullable=True),
         "adoptions": pa.Column("Float64", pa.Check.ge(0), nullable=True),
         "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
+        "adoptions_published_part": pa.Column("Float64", pa.Check.ge(0), nullable=True),
+        "suppressed_parts": pa.Column(int, pa.Check.ge(0)),
         "release": pa.Column(str),
     },
     strict=True,
@@ -99,8 +103,47 @@ ADOPTIONS_SCHEMA = pa.DataFrameSchema(
             lambda d: d["adoptions"].notna() | d["flag"].notna(), error="NA count without a flag"
         ),
         pa.Check(lambda d: d["adoptions"].isna() | d["flag"].isna(), error="count with a flag"),
+        pa.Check(
+            lambda d: (
+                d["adoptions"].isna()
+                | ((d["adoptions_published_part"] == d["adoptions"]) & (d["suppressed_parts"] == 0))
+            ),
+            error="a published total is its own published part, with no suppressed part",
+        ),
+        pa.Check(
+            lambda d: d["adoptions"].notna() | (d["suppressed_parts"] > 0) | (d["flag"] == "z"),
+            error="a suppressed total has at least one suppressed part",
+        ),
     ],
 )
+"""One row per year and geography. ``adoptions`` is the total over routes, NA unless every route
+is published; ``adoptions_published_part`` sums the published routes (NA for ``z`` rows) and
+``suppressed_parts`` counts the suppressed ones (2010, 2016, 2017 publish two routes)."""
+
+ROUTES_SCHEMA = pa.DataFrameSchema(
+    {
+        "year": pa.Column(int, pa.Check.in_range(2010, 2030)),
+        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
+        "region_name": pa.Column(str, nullable=True),
+        "old_la_code": pa.Column(str, nullable=True),
+        "new_la_code": pa.Column(str, nullable=True),
+        "la_name": pa.Column(str, nullable=True),
+        "route": pa.Column(str),
+        "count": pa.Column("Float64", pa.Check.ge(0), nullable=True),
+        "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
+        "release": pa.Column(str),
+    },
+    strict=True,
+    checks=[
+        pa.Check(lambda d: d["count"].notna() ^ d["flag"].notna(), error="count xor flag"),
+    ],
+)
+"""One row per year, geography and published adoption route: the source column name for the old
+SFR files, ``all`` for EES files (one total). National and regional counts are rounded to 10 per
+route, so a split year's regional total carries two roundings."""
+
+ROUTE_ALL = "all"
+"""Route name for files that publish one adoptions total."""
 
 _SFR_LEVELS = {
     "NATIONAL": "National",
@@ -111,8 +154,41 @@ _SFR_LEVELS = {
 }
 
 
-def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
-    """Adoptions (all routes) per year and geography from an EES "ceased ... sgo adoption" file."""
+_GEO_COLUMNS = ["year", "geographic_level", "region_name", "old_la_code", "new_la_code", "la_name"]
+
+
+def adoptions_from_routes(routes: pd.DataFrame) -> pd.DataFrame:
+    """ADOPTIONS_SCHEMA rows (one per year and geography, in first-seen order) from a routes
+    table: the total is known only if every route is; published routes are kept as
+    ``adoptions_published_part``."""
+    keys = [*_GEO_COLUMNS, "release"]
+    flag = routes["flag"]
+    grouped = routes.assign(
+        _suppressed=(flag.notna() & flag.ne("z")).astype(int), _z=flag.eq("z").fillna(False)
+    ).groupby(keys, sort=False, dropna=False)
+    out = grouped.agg(
+        published=("count", "sum"),
+        routes=("count", "size"),
+        known=("count", "count"),
+        flag=("flag", "first"),
+        suppressed_parts=("_suppressed", "sum"),
+        not_applicable=("_z", "any"),
+    ).reset_index()
+    for col in ["region_name", "old_la_code", "new_la_code", "la_name"]:
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    published = out["published"].astype("Float64")
+    out = out.assign(
+        adoptions=published.where(out["known"] == out["routes"]),
+        flag=out["flag"].astype("string"),
+        adoptions_published_part=published.mask(out["not_applicable"]),
+        suppressed_parts=out["suppressed_parts"].astype(int),
+    )
+    return ADOPTIONS_SCHEMA.validate(out[list(ADOPTIONS_SCHEMA.columns)])
+
+
+def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
+    """Adoptions (one route, ``all``) per year and geography from an EES "ceased ... sgo
+    adoption" file, in route form."""
     df = read_csv_text(path, required=EES_COLUMNS)
     file = df.attrs["source_file"]
     check_values(
@@ -137,7 +213,6 @@ def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
         )
     sub = df[mask]
     number, flag = parse_counts(sub["number"], file=file, column="number")
-    release = Path(path).parent.name
     out = pd.DataFrame(
         {
             "year": pd.to_numeric(sub["time_period"]).astype(int),
@@ -146,61 +221,73 @@ def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
             "old_la_code": sub["old_la_code"].replace("", None),
             "new_la_code": sub["new_la_code"].replace("", None),
             "la_name": sub["la_name"].replace("", None),
-            "adoptions": number,
+            "route": ROUTE_ALL,
+            "count": number,
             "flag": flag,
-            "release": release,
+            "release": Path(path).parent.name,
         }
-    ).reset_index(drop=True)
-    return ADOPTIONS_SCHEMA.validate(out)
+    )
+    return ROUTES_SCHEMA.validate(out.reset_index(drop=True))
 
 
-def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
-    """Adoptions per geography from one old SFR underlying-data file (2010-2017)."""
+def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
+    """Adoptions (all routes) per year and geography from an EES "ceased ... sgo adoption" file."""
+    return adoptions_from_routes(load_ees_routes(path))
+
+
+def load_sfr_routes(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
+    """One old SFR file in route form: one row per geography and adoption column (``route``)."""
     df = read_csv_text(
         Path(directory) / spec.file, required=("geog_l", "geog_c", "geog_n", *spec.adoption_columns)
     )
     file = df.attrs["source_file"]
     check_values(df, "geog_l", _SFR_LEVELS, file=file, fix="expected NATIONAL / REGION / LA rows")
-    parts = [parse_counts(df[c], file=file, column=c) for c in spec.adoption_columns]
-    total = sum((p[0] for p in parts[1:]), parts[0][0])
-    flag = parts[0][1]
-    for _, f in parts[1:]:
-        flag = flag.fillna(f)
     level = df["geog_l"].map(_SFR_LEVELS)
     name = df["geog_n"].str.strip()
-    is_region = level == "Regional"
-    out = pd.DataFrame(
+    is_la = level == "Local authority"
+    geo = pd.DataFrame(
         {
             "year": spec.year,
             "geographic_level": level,
-            "region_name": name.where(is_region).str.title().str.replace(" And The ", " and The "),
-            "old_la_code": df["geog_c"].str.strip().where(level == "Local authority"),
-            "new_la_code": (
-                df["New_geog_code"].where(level == "Local authority")
-                if "New_geog_code" in df.columns
-                else None
-            ),
-            "la_name": name.where(level == "Local authority"),
-            "adoptions": total.where(flag.isna()),
-            "flag": flag,
-            "release": f"sfr_{spec.year}",
+            "region_name": name.where(level == "Regional")
+            .str.title()
+            .str.replace(" And The ", " and The ")
+            .replace({"East Of England": "East of England"}),
+            "old_la_code": df["geog_c"].str.strip().where(is_la),
+            "new_la_code": df["New_geog_code"].where(is_la) if "New_geog_code" in df else None,
+            "la_name": name.where(is_la),
         }
     )
-    out["region_name"] = out["region_name"].replace({"East Of England": "East of England"})
-    return ADOPTIONS_SCHEMA.validate(out.reset_index(drop=True))
+    frames = []
+    for column in spec.adoption_columns:
+        count, flag = parse_counts(df[column], file=file, column=column)
+        frames.append(geo.assign(route=column, count=count, flag=flag, release=f"sfr_{spec.year}"))
+    out = pd.concat(frames).sort_index(kind="stable").reset_index(drop=True)
+    return ROUTES_SCHEMA.validate(out[list(ROUTES_SCHEMA.columns)])
+
+
+def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
+    """Adoptions per geography from one old SFR underlying-data file (2010-2017)."""
+    return adoptions_from_routes(load_sfr_routes(spec, directory))
+
+
+_RELEASE_RANK = {"cla_2024_release": 3, "cla_2022_release": 2}
+"""Later releases win for the years they overlap; SFR files rank 1."""
+
+
+def load_all_adoption_routes() -> pd.DataFrame:
+    """Adoptions 2010-2024 per route at every level, each year from its latest release."""
+    frames = [load_sfr_routes(s) for s in SFR_FILES]
+    frames += [load_ees_routes(EES_2022_ADOPTIONS), load_ees_routes(EES_2024_ADOPTIONS)]
+    all_rows = pd.concat(frames, ignore_index=True)
+    rank = all_rows["release"].map(_RELEASE_RANK).fillna(1)
+    latest = rank.groupby(all_rows["year"]).transform("max")
+    return ROUTES_SCHEMA.validate(all_rows[rank == latest].reset_index(drop=True))
 
 
 def load_all_adoptions() -> pd.DataFrame:
     """Adoptions 2010-2024 at every level, each year from its latest release."""
-    frames = [load_sfr_adoptions(s) for s in SFR_FILES]
-    frames += [load_ees_adoptions(EES_2022_ADOPTIONS), load_ees_adoptions(EES_2024_ADOPTIONS)]
-    all_rows = pd.concat(frames, ignore_index=True)
-    rank = {"cla_2024_release": 3, "cla_2022_release": 2}
-    all_rows["_rank"] = all_rows["release"].map(rank).fillna(1)
-    latest = all_rows.groupby("year")["_rank"].transform("max")
-    return ADOPTIONS_SCHEMA.validate(
-        all_rows[all_rows["_rank"] == latest].drop(columns="_rank").reset_index(drop=True)
-    )
+    return adoptions_from_routes(load_all_adoption_routes())
 
 
 TIME_SERIES_SCHEMA = pa.DataFrameSchema(
