@@ -34,11 +34,17 @@ def _population() -> pd.DataFrame:
     return df.assign(region="Eastern", age_limit=18)
 
 
+def _region_population() -> pd.DataFrame:
+    rows = [(2023, 1500.0, 1200.0, 1875.0), (2022, 950.0, 760.0, 1190.0)]
+    df = pd.DataFrame(rows, columns=["as_at_year", "estimate", "low", "high"])
+    return df.assign(region="Eastern", age_limit=18)
+
+
 def test_rates_count_adopted_children_under_18_against_the_population_at_year_end():
     """Hand-worked: Adopt East 2022/23 has 2 in-scope packages (ages 8, 17) of 4; population at
     31 March 2023 1,000 (800-1,250) -> 2.0 per 1,000 (1.6-2.5). Adoption Connects: 1 of 2 over
     500 (400-625) -> 2.0 (1.6-2.5). Region: 3 of 6 over 1,500 (1,200-1,875) -> 2.0 (1.6-2.5)."""
-    table = packages_per_1000(_packages(), _population())
+    table = packages_per_1000(_packages(), _population(), _region_population())
     latest = table.loc[table["financial_year"] == "2022/23"].set_index("raa")
     assert list(latest.index) == ["Adopt East", "Adoption Connects", "All"]
     assert latest["packages"].tolist() == [2, 1, 3]

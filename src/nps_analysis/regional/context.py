@@ -66,6 +66,14 @@ def adopted_population_by_year(region: str, public_dir: str | os.PathLike[str]) 
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
+def adopted_population_by_year_region(
+    region: str, public_dir: str | os.PathLike[str]
+) -> pd.DataFrame:
+    """The region's estimate at 31 March of each year, with its feasible (exact) range."""
+    df = _read(public_dir, "adopted_population_by_region_by_year")
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
 def system_snapshot(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """ASGLB 2022/23: children waiting, adopters approved and waiting, sufficiency, by RAA."""
     df = _read(public_dir, "asg_snapshot_2022_23")

@@ -26,12 +26,16 @@ def in_scope(packages: pd.DataFrame) -> pd.Series:
     return order & (packages["child_age"] < AGE_LIMIT)
 
 
-def packages_per_1000(packages: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+def packages_per_1000(
+    packages: pd.DataFrame, population: pd.DataFrame, region_population: pd.DataFrame
+) -> pd.DataFrame:
     """Packages per 1,000 adopted children under 18, by RAA and financial year, plus the region.
 
     ``population`` has ``region, raa, as_at_year, age_limit, estimate, low, high`` (estimate at
-    31 March of ``as_at_year``); financial year 2022/23 is matched with 31 March 2023.
-    ``rate_low`` uses the high population estimate, ``rate_high`` the low one.
+    31 March of ``as_at_year``), ``region_population`` the same without ``raa`` (its range is the
+    region's feasible range, narrower than the sum of its RAAs' ranges); financial year 2022/23
+    is matched with 31 March 2023. ``rate_low`` uses the high population estimate, ``rate_high``
+    the low one.
     """
     frame = pd.DataFrame(
         {
@@ -52,12 +56,11 @@ def packages_per_1000(packages: pd.DataFrame, population: pd.DataFrame) -> pd.Da
     counts = pd.concat([by_raa, by_region], ignore_index=True)
     counts["as_at_year"] = counts["financial_year"].map(fy_start) + 1
     pop = population.loc[population["age_limit"] == AGE_LIMIT]
-    pop_region = (
-        pop.groupby(["region", "as_at_year"], as_index=False)[["estimate", "low", "high"]]
-        .sum()
-        .assign(raa=REGION_TOTAL)
+    pop_region = region_population.loc[region_population["age_limit"] == AGE_LIMIT].assign(
+        raa=REGION_TOTAL
     )
-    pop = pd.concat([pop[pop_region.columns], pop_region], ignore_index=True)
+    columns = ["region", "raa", "as_at_year", "estimate", "low", "high"]
+    pop = pd.concat([pop[columns], pop_region[columns]], ignore_index=True)
     out = counts.merge(pop, on=["region", "raa", "as_at_year"], how="inner", validate="1:1")
     out["packages"] = out["packages"].astype(int)
     out["packages_excluded"] = (out["packages_all"] - out["packages"]).astype(int)
