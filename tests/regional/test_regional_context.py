@@ -33,6 +33,9 @@ def test_region_and_england_equal_independent_sums_of_la_counts(region, la_year)
     assert (table["adoptions_low_region"] <= table["adoptions_region"]).all()
     assert (table["adoptions_region"] <= table["adoptions_high_region"]).all()
     assert (table["region_share_pct"] < 30).all()
+    exact = pd.read_parquet(f"{PUBLIC}/england_totals_check.parquet").set_index("year")
+    assert (table["adoptions_low_england"] == exact.loc[table.index, "la_low"]).all()
+    assert (table["adoptions_high_england"] == exact.loc[table.index, "la_high"]).all()
 
 
 def test_eastern_2024_is_the_hand_sum_of_its_twelve_published_la_counts():

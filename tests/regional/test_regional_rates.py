@@ -50,7 +50,8 @@ def test_rates_count_adopted_children_under_18_against_the_population_at_year_en
     assert latest["packages"].tolist() == [2, 1, 3]
     assert latest["packages_excluded"].tolist() == [2, 1, 3]
     assert latest["as_at_year"].tolist() == [2023, 2023, 2023]
-    assert latest["adopted_children_under_18"].tolist() == [1000.0, 500.0, 1500.0]
+    assert latest["adopted_children_under_18"].tolist() == [1000, 500, 1500]
+    assert latest["adopted_children_low"].tolist() == [800, 400, 1200]
     assert latest["rate_per_1000"].tolist() == pytest.approx([2.0, 2.0, 2.0])
     assert latest["rate_low"].tolist() == pytest.approx([1.6, 1.6, 1.6])
     assert latest["rate_high"].tolist() == pytest.approx([2.5, 2.5, 2.5])

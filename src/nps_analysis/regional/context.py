@@ -20,13 +20,17 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
     """Children adopted from care per year (year to 31 March): region, England, region's share.
 
     Each region's total is its ``raa == "All"`` row of ``adoptions_by_region_year`` (the RAA rows
-    are parts of it and are not added again); England is the sum of the eight regions' totals.
-    Where DfE suppressed LA cells the counts include an estimate: ``_low``/``_high`` give the range.
+    are parts of it and are not added again); England is the sum of the eight regions' totals,
+    with England's own feasible range (narrower than the sum of the regions' ranges). Where DfE
+    suppressed LA cells the counts include an estimate: ``_low``/``_high`` give the range.
     """
     df = _read(public_dir, "adoptions_by_region_year")
     totals = df.loc[df["raa"] == REGION_TOTAL]
     measures = ["adoptions", "adoptions_low", "adoptions_high", "suppressed_cells", "la_cells"]
     england = totals.groupby("year", as_index=False)[measures].sum()
+    exact = _read(public_dir, "england_totals_check").set_index("year")  # England's own range
+    england["adoptions_low"] = england["year"].map(exact["la_low"]).astype("int64")
+    england["adoptions_high"] = england["year"].map(exact["la_high"]).astype("int64")
     mine = totals.loc[totals["region"] == region, ["year", *measures]]
     out = mine.merge(england, on="year", suffixes=("_region", "_england"), validate="one_to_one")
     out["region_share_pct"] = 100 * out["adoptions_region"] / out["adoptions_england"]

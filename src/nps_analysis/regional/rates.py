@@ -13,6 +13,7 @@ import pandas as pd
 
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.regional.context import REGION_TOTAL
+from nps_analysis.rounding import round_half_up
 
 ORDER_IN_SCOPE = "adoption"
 """Packages for children on an adoption order are the ones the population estimate counts."""
@@ -67,6 +68,8 @@ def packages_per_1000(
     out["rate_per_1000"] = 1000 * out["packages"] / out["estimate"]
     out["rate_low"] = 1000 * out["packages"] / out["high"]
     out["rate_high"] = 1000 * out["packages"] / out["low"]
+    for column in ("estimate", "low", "high"):  # estimated children: shown as whole numbers
+        out[column] = round_half_up(out[column]).astype("int64")
     out = out.rename(
         columns={
             "estimate": "adopted_children_under_18",
@@ -97,5 +100,6 @@ def packages_per_1000(
 RATES_DISCLOSURE = {
     "counts": ["packages", "packages_excluded"],
     "derived": {"rate_per_1000": "packages", "rate_low": "packages", "rate_high": "packages"},
+    "dims": ["financial_year", "raa"],
 }
 """OutputWriter keywords for :func:`packages_per_1000` tables."""
