@@ -49,6 +49,7 @@ def test_annual_totals_and_growth_by_hand(small: pd.DataFrame) -> None:
     assert (summary["packages_first"], summary["packages_last"]) == (4, 6)
     assert summary["total_growth_pct"] == pytest.approx(50.0)
     assert summary["cagr_pct"] == pytest.approx((math.sqrt(1.5) - 1) * 100)  # 22.4744871...
+    assert summary["n_years"] == 3  # 2018/19, 2019/20, 2020/21: printed beside the rate
 
 
 def test_report_growth_is_truncated_not_rounded() -> None:

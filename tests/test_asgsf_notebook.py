@@ -31,8 +31,11 @@ CONTRACT = {
         "ci_low",
         "ci_high",
         "p_value",
+        "n_years",
+        "df_resid",
     ],
     "forecast": ["therapy_type", "financial_year", "model", "forecast"],
+    "forecast_backtest": ["therapy_type", "trend", "model", "trained_to", "financial_year"],
 }
 PUBLISHED_THERAPY = {
     "Creative therapies": 12603,
@@ -67,6 +70,22 @@ def test_notebook_structure() -> None:
     body = "".join("".join(c["source"]) for c in code)
     assert 'load_dataset("asgsf_packages"' in body
     assert "to_csv(" not in body and "savefig(" not in body  # only through OutputWriter
+    assert "def " not in body  # thin: helpers live in src/nps_analysis/asgsf/display.py
+    # only released tables are displayed (never the unsuppressed results in `res`)
+    assert "display(res." not in body and "display(display_rounded(res." not in body
+    # forecasts and their backtest are titled by what the data can say (synthetic: nothing)
+    assert body.count("forecast_heading(") == 2 and "forecast_heading(data_kind)" in body
+
+
+def test_forecast_titles_say_what_synthetic_data_cannot_show() -> None:
+    from nps_analysis.asgsf.forecast import forecast_heading
+
+    synthetic = forecast_heading("synthetic")
+    assert "not information about the future" in synthetic
+    assert "assumptions" in synthetic
+    real = forecast_heading("microdata")
+    assert "not information about the future" not in real
+    assert "Scenario, not a prediction" in real and "backtest" in real
 
 
 def _run(tmp_path: Path, **params: object) -> Path:
@@ -118,6 +137,10 @@ def test_papermill_ten_years_with_region(tmp_path: Path) -> None:
     assert set(shares.loc[released.isna(), "share_pct"]) <= {"c"}
     fc = pd.read_csv(tables / "forecast.csv").dropna(subset=["financial_year"])
     assert sorted(fc["financial_year"].unique()) == ["2025/26", "2026/27", "2027/28", "2028/29"]
+    assert (fc["backtest_origins"] >= 1).all()  # every forecast beside its backtest
+    assert fc[["n_years", "df_resid"]].notna().all().all()
+    markdown = json.dumps([c.get("outputs", []) for c in json.loads(out_nb.read_text())["cells"]])
+    assert "not information about the future" in markdown  # data_kind = synthetic
     summary = pd.read_csv(tables / "growth_summary.csv")
     assert summary[["first_year", "last_year"]].iloc[0].tolist() == ["2015/16", "2024/25"]
     for fig in ("totals_by_year", "therapy_mix", "therapy_trends", "forecast_fan"):

@@ -42,11 +42,15 @@ def run_notebook(step_path: Path, output_dir: Path, executed: Path) -> subproces
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
 
 
+EASTERN = ("Adopt East", "Adoption Connects", "Cambridgeshire & Peterborough Adoption")
+
+
 @pytest.fixture(scope="module")
 def extract_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1,000 families in the STEP schema, ~3% of every covariate and the outcome blank."""
+    """1,000 families of the three Eastern RAAs in the STEP schema (the next report's shape),
+    ~3% of every covariate and the outcome blank."""
     path = tmp_path_factory.mktemp("step") / "step_extract.csv"
-    simulate_step(1000, seed=2024, missing_rate=0.03).to_csv(path, index=False)
+    simulate_step(1000, seed=2024, missing_rate=0.03, raas=EASTERN).to_csv(path, index=False)
     return path
 
 
@@ -74,8 +78,21 @@ def test_contract_tables_written(two_runs: list[Path]):
         assert col in fit.index
     assert fit["n_used"] + fit["n_excluded"] == 1000
     assert fit["n_excluded"] > 0
+    # three RAAs: two fixed effects, left out of the precision table
+    robust = pd.read_csv(tables / "coefficients_robust.csv")
+    assert robust["term"].str.startswith("raa__").sum() == 2
+    assert (robust["df_resid"] == fit["df_resid"]).all() and (
+        robust["n_used"] == fit["n_used"]
+    ).all()
     power = pd.read_csv(tables / "power.csv")
     assert set(power["n"]) == {235, 1000}
+    assert not power["term"].str.startswith("raa__").any()
+    rate = fit["n_used"] / 1000
+    assert set(power["n_complete"]) == {int(235 * rate), int(1000 * rate)}
+    assert "power_at_effect" not in power.columns
+    mi = pd.read_csv(tables / "missing_data_sensitivity.csv")
+    assert (mi["m"] == 30).all() and (mi["mi_df"] < mi["df_complete"]).all()
+    assert (tables / "screening_vs_model.csv").is_file() and (tables / "influence.csv").is_file()
     manifest = pd.read_csv(two_runs[0] / "manifest.csv")
     assert (manifest["data_kind"] == "synthetic").all()
     # every output carries a disclosure-control declaration (none would be withheld undeclared)

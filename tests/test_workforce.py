@@ -3,7 +3,6 @@ mapping, disclosure control, the published s5 figures on the default data and sc
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -32,7 +31,6 @@ from nps_analysis.workforce.profile import fte_by_role, fte_per_cases
 from nps_analysis.workforce.skills import raa_skill_status, skills_stated
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workforce"
-Z = 1.959963984540054
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +38,6 @@ def small() -> tuple[pd.DataFrame, pd.DataFrame]:
     wf = load_dataset("workforce", FIXTURES / "workforce_small.csv")
     gaps = load_dataset("skills_gaps", FIXTURES / "skills_gaps_small.csv")
     return wf, gaps
-
-
-def _wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score interval written out from its formula (percent)."""
-    p = k / n
-    denom = 1 + Z**2 / n
-    centre = (p + Z**2 / (2 * n)) / denom
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denom
-    return 100 * (centre - half), 100 * (centre + half)
 
 
 # ----------------------------------------------------------------------------- profile
@@ -205,7 +194,7 @@ def test_skills_stated_and_raa_status(small) -> None:
 
 
 # ----------------------------------------------------------------------------- gaps
-def test_skills_gaps_counts_and_wilson(small) -> None:
+def test_skills_gaps_counts_and_interval(small) -> None:
     _, gaps = small
     t = skills_gaps(gaps)
     assert list(t.columns) == GAPS_COLUMNS
@@ -213,12 +202,11 @@ def test_skills_gaps_counts_and_wilson(small) -> None:
     assert t["raas_with_gap"].tolist() == [2, 0, 1, 0, 0]
     assert (t["raas_responding"] == 2).all()  # Adopt North East did not indicate gaps
     assert t["pct"].tolist() == pytest.approx([100.0, 0.0, 50.0, 0.0, 0.0])
-    for skill, k in (("DDP", 2), ("TLSW", 1), ("Theraplay", 0)):
-        lo, hi = _wilson(k, 2)
-        assert t.loc[skill, "ci_low"] == pytest.approx(lo, abs=1e-9)
-        assert t.loc[skill, "ci_high"] == pytest.approx(hi, abs=1e-9)
-    assert t.loc["TLSW", "ci_low"] == pytest.approx(9.4532, abs=1e-3)  # by hand: 0.5 -/+ 0.4055
-    assert t.loc["DDP", "ci_high"] == pytest.approx(100.0)
+    # Hypergeometric interval for K of the file's N = 3 RAAs, in % of 3, by hand:
+    # DDP 2 of 2 -> K in [2, 3]; TLSW 1 of 2 -> [1, 2]; Theraplay 0 of 2 -> [0, 1].
+    assert t.loc["DDP", ["ci_low", "ci_high"]].tolist() == pytest.approx([200 / 3, 100.0])
+    assert t.loc["TLSW", ["ci_low", "ci_high"]].tolist() == pytest.approx([100 / 3, 200 / 3])
+    assert t.loc["Theraplay", ["ci_low", "ci_high"]].tolist() == pytest.approx([0.0, 100 / 3])
 
 
 def test_gaps_by_region_keeps_regions_without_responses(small) -> None:
@@ -254,22 +242,33 @@ def _packages() -> pd.DataFrame:
 def test_inhouse_opportunity_hand_computed(small) -> None:
     wf, _ = small
     mapping = load_skill_therapy_map()
-    a = InHouseAssumptions(sessions_per_fte=24, sessions_per_package=12)
+    a = InHouseAssumptions(
+        sessions_per_fte=24,
+        sessions_per_package=12,
+        inhouse_time_share=0.25,
+        staff_cost_per_fte_gbp=48_000,
+        practitioner_roles=("social workers", "other"),
+    )
     t = inhouse_opportunity(wf, _packages(), mapping, regions=["Eastern"], assumptions=a)
     assert list(t.columns) == OPPORTUNITY_COLUMNS
     ddp = t.set_index("skill").loc["DDP"]
     # DDP -> Psychotherapy, Family therapy, Therapeutic parenting; responding RAAs only (not C&P)
     assert ddp["packages"] == 3 and ddp["spend_gbp"] == pytest.approx(9000.0)
     assert ddp["packages_all"] == 4 and ddp["spend_all_gbp"] == pytest.approx(14000.0)
-    assert ddp["trained_fte"] == pytest.approx(1.5)
-    assert ddp["packages_per_trained_fte"] == pytest.approx(2.0)
-    assert ddp["capacity_packages"] == pytest.approx(3.0)  # 1.5 FTE x 24 / 12
-    assert ddp["coverage_pct"] == pytest.approx(100.0)
-    assert ddp["indicative_inhouse_gbp"] == pytest.approx(9000.0)  # 3 x mean 3,000
+    assert ddp["trained_fte"] == pytest.approx(1.5)  # every role, whole FTE per skill
+    # Capacity basis: P1 1.0 + P2's 0.5 FTE split between DDP and Theraplay = 1.25 FTE.
+    assert ddp["practitioner_fte"] == pytest.approx(1.25)
+    assert ddp["packages_per_practitioner_fte"] == pytest.approx(2.4)
+    assert ddp["capacity_packages"] == pytest.approx(2.5)  # 1.25 FTE x 24 / 12
+    assert ddp["coverage_pct"] == pytest.approx(250 / 3)
+    assert ddp["indicative_inhouse_gbp"] == pytest.approx(7500.0)  # 2.5 x mean 3,000
+    assert ddp["staff_cost_gbp"] == pytest.approx(15_000.0)  # 2.5 x 12 x (48,000 x 0.25 / 24)
+    assert ddp["net_value_gbp"] == pytest.approx(-7500.0)
     tlsw = t.set_index("skill").loc["TLSW"]
-    assert tlsw["packages"] == 1 and tlsw["capacity_packages"] == pytest.approx(2.0)
+    # The only TLSW-trained member of staff is a team manager: no in-house capacity.
+    assert tlsw["packages"] == 1 and tlsw["capacity_packages"] == pytest.approx(0.0)
     buss = t.set_index("skill").loc["BUSS"]
-    assert buss["trained_fte"] == 0 and np.isnan(buss["packages_per_trained_fte"])
+    assert buss["trained_fte"] == 0 and np.isnan(buss["packages_per_practitioner_fte"])
     fixed = inhouse_opportunity(
         wf,
         _packages(),
@@ -277,7 +276,7 @@ def test_inhouse_opportunity_hand_computed(small) -> None:
         regions=["Eastern"],
         assumptions=InHouseAssumptions(24, 12, cost_per_package_gbp=500.0),
     ).set_index("skill")
-    assert fixed.loc["DDP", "indicative_inhouse_gbp"] == pytest.approx(1500.0)
+    assert fixed.loc["DDP", "indicative_inhouse_gbp"] == pytest.approx(1250.0)  # 2.5 x 500
 
 
 def test_changed_mapping_changes_opportunity(small) -> None:

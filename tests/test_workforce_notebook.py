@@ -3,13 +3,16 @@ pan-region on the default data (output contract, published check, no absolute pa
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
+from nps_analysis.config import load_params
 from nps_analysis.paths import PROCESSED_DIR, PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "workforce_skills_gaps.ipynb"
@@ -48,14 +51,45 @@ def test_notebook_structure() -> None:
         "region = None",
         'data_kind = "synthetic"',
         "sessions_per_fte = ",
-        "cost_per_package_gbp = None",
+        "min_responders_to_rank = ",
     ):
         assert line in params, line
     assert all(not c["outputs"] and c["execution_count"] is None for c in code)
     body = "\n".join("".join(c["source"]) for c in code)
-    for forbidden in (".to_csv(", ".savefig(", "open("):
-        assert forbidden not in body
+    for forbidden in (".to_csv(", ".savefig(", "open(", "._", "lambda"):
+        assert forbidden not in body, forbidden
+    tree = ast.parse(body)
+    defined = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    assert not defined, f"notebook defines {defined}: move them into src/nps_analysis"
     assert "DataKind(data_kind).banner" in body
+    assert "show_released(out, " in body
+
+
+def _parameters() -> dict[str, object]:
+    cell = next(c for c in _nb()["cells"] if "parameters" in c["metadata"].get("tags", []))
+    tree = ast.parse("".join(cell["source"]))
+    return {n.targets[0].id: ast.literal_eval(n.value) for n in tree.body}
+
+
+def test_parameter_defaults_are_params_yaml_and_the_stage_passes_them() -> None:
+    """Every notebook parameter that params.yaml `workforce:` also holds has its value there, and
+    the dvc stage passes it (so a params.yaml edit reaches the notebook)."""
+    params = load_params()["workforce"]
+    nb = _parameters()
+    shared = sorted(set(nb) & set(params))
+    assert {"min_responders_to_rank", "sessions_per_fte", "sessions_per_package"} <= set(shared)
+    assert {"session_cost_gbp", "staff_cost_per_fte_gbp", "cost_per_package_gbp"} <= set(shared)
+    for name in shared:
+        assert nb[name] == params[name], name
+    stage = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"][
+        "workforce_skills_gaps"
+    ]
+    cmd = " ".join(stage["cmd"].split())
+    for name in shared:
+        assert f"-p {name}=${{workforce.{name}}}" in cmd, name
+    # The one list-valued assumption cannot go through a command line: the package reads it.
+    assert isinstance(params["practitioner_roles"], list) and "practitioner_roles" not in nb
+    assert "workforce" in stage["params"]
 
 
 def _run(tmp_path: Path, *args: str) -> tuple[Path, Path]:
@@ -86,7 +120,7 @@ def _common_checks(out_dir: Path, out_nb: Path, tmp_path: Path) -> None:
     tables = out_dir / "tables"
     for name, cols in CONTRACT.items():
         assert list(pd.read_csv(tables / f"{name}.csv").columns) == cols, name
-    for name in ("fte_by_role", "inhouse_opportunity"):
+    for name in ("fte_by_role", "inhouse_opportunity", "skills_gaps_bounds", "inhouse_assumptions"):
         assert (tables / f"{name}.csv").is_file(), name
     for fig in FIGURES:
         assert (out_dir / "figures" / f"{fig}.png").is_file(), fig
@@ -119,10 +153,20 @@ def test_papermill_national(tmp_path: Path) -> None:
     cov = pd.read_csv(tables / "skills_coverage.csv").set_index("skill")
     assert (cov["raas_responding"] == 18).all()
     assert cov.loc["DDP", "base_fte"] == pytest.approx(224.89)
+    # The interval is the finite-population one (% of the 30 RAAs), not Wilson's 26.2-69.0%.
+    assert gaps.loc["DDP", "ci_low"] == pytest.approx(100 / 3)
+    assert gaps.loc["DDP", "ci_high"] == pytest.approx(190 / 3)
+    bounds = pd.read_csv(tables / "skills_gaps_bounds.csv").set_index("skill")
+    assert (bounds["raas_in_area"] == 30).all()
+    assert bounds.loc["DDP", ["gap_raas_min", "gap_raas_max"]].tolist() == [8, 21]
     check = pd.read_csv(tables / "published_check.csv")
     assert len(check) == 23 and check["matches"].all()
     opp = pd.read_csv(tables / "inhouse_opportunity.csv", dtype={"region": str})
     assert set(opp["region"]) >= {"England", "North West"}
+    ranked = pd.read_csv(tables / "inhouse_priorities.csv")
+    assert ranked["rank_gap"].isna().all()  # no pan-region has 5 RAAs answering
+    assumptions = pd.read_csv(tables / "inhouse_assumptions.csv").set_index("parameter")
+    assert assumptions.loc["sessions_per_package", "value"] == "calibrated"
 
 
 @pytest.mark.slow

@@ -227,6 +227,10 @@ class OutputWriter:
         """The table as released (after disclosure control): draw figures from this."""
         return self._released[name].copy()
 
+    def released_tables(self) -> dict[str, pd.DataFrame]:
+        """Every table released so far (after disclosure control), by name, in writing order."""
+        return {name: table.copy() for name, table in self._released.items()}
+
     def _protect(
         self,
         df: pd.DataFrame,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from nps_analysis.asgsf import age, forecast, growth, mix, plots, spend, trends
+from nps_analysis.asgsf import age, backtest, forecast, growth, mix, plots, spend, trends
 from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
 from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING
@@ -300,7 +300,7 @@ def write_outputs(
         counts=["packages"],
         derived={"share_pct": "packages"},
     )
-    table(res.comparable, "comparable_series", counts=["packages"])
+    ok_comp = table(res.comparable, "comparable_series", counts=["packages"])
     # Trend models are fitted to annual counts, not to records: their disclosure risk is that of
     # the counts they summarise, so they are declared as derived from the packages they model.
     tt = res.therapy_trends
@@ -311,6 +311,7 @@ def write_outputs(
     ok_fc = table(
         fc, "forecast", counts=["packages_modelled"], derived=floats_from(fc, "packages_modelled")
     )
+    paths["tables/forecast_backtest.csv"] = backtest.write_backtest(res.fits, out)
     ages = res.age_profile
     if not ages[
         "packages_unknown_age"
@@ -355,10 +356,20 @@ def write_outputs(
             )
             counts = counts.reindex(index=res.counts.index, columns=res.counts.columns)
             fits = _released_fits(res, out.released("therapy_trends"))
+            observed = {
+                "totals": _numeric(out.released("annual_totals"), ["packages"])
+                if ok_totals
+                else None,
+                "comparable": _numeric(out.released("comparable_series"), ["packages"])
+                if ok_comp
+                else None,
+            }
             figure(
-                plots.therapy_trends(fits, counts, res.area),
+                plots.therapy_trends(fits, counts, res.area, **observed),
                 "therapy_trends",
-                ["therapy_shares_by_year", "therapy_trends"],
+                ["therapy_shares_by_year", "therapy_trends"]
+                + ["annual_totals"] * ok_totals
+                + ["comparable_series"] * ok_comp,
             )
     if ok_totals and ok_fc:
         fc_rel = _numeric(

@@ -55,6 +55,10 @@ _AVAILABLE: dict[str, tuple[int | None, int | None]] = {
 }
 _PARTIAL_YEAR = 2018
 
+RECLASSIFIED_KEYS: tuple[str, ...] = ("psychotherapy", "creative")
+"""Categories that existed throughout but lost packages to Family therapy in November 2018: their
+counts up to and including 2018/19 are not comparable with the counts after it."""
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -118,6 +122,20 @@ def availability(label: object) -> Availability:
     """When a category existed (most categories: throughout)."""
     first, last = _AVAILABLE.get(therapy_key(label), (None, None))
     return Availability(first, last)
+
+
+def reclassified_at_change(label: object) -> bool:
+    """True for Psychotherapy and Creative therapies, whose definition narrowed in November 2018."""
+    return therapy_key(label) in RECLASSIFIED_KEYS
+
+
+def consistent_definition(label: object, start: int) -> bool:
+    """True if the category had, throughout the financial year starting `start`, the definition it
+    has in the latest years: False for the part-year 2018/19 of a category added or removed then,
+    and for 2018/19 and earlier of a category that lost packages to Family therapy."""
+    if reclassified_at_change(label):
+        return start > _PARTIAL_YEAR
+    return not availability(label).partial(start)
 
 
 def affected_by_change(label: object) -> bool:

@@ -44,9 +44,11 @@ def annual_totals(counts: pd.DataFrame) -> pd.DataFrame:
 def growth_summary(
     totals: pd.DataFrame, first_year: str | None = None, last_year: str | None = None
 ) -> pd.DataFrame:
-    """One row: `first_year, last_year, packages_first, packages_last, total_growth_pct, cagr_pct`.
+    """One row: `first_year, last_year, packages_first, packages_last, total_growth_pct, cagr_pct,
+    n_years` (the years the growth spans, both ends included).
 
     Defaults to the first and last years of `totals` (output of `annual_totals`). Unrounded.
+    Descriptive: two counts, no model and no residual degrees of freedom.
     """
     t = totals.set_index("financial_year")["packages"]
     first_year = first_year or t.index[0]
@@ -66,6 +68,7 @@ def growth_summary(
             "packages_last": [b],
             "total_growth_pct": [pct_change(b, a)],
             "cagr_pct": [cagr_pct(a, b, periods)],
+            "n_years": [periods + 1],
         }
     )
 

@@ -59,6 +59,21 @@ def simulate_counts(
     return out
 
 
+def simulate_series(
+    n_years: int,
+    *,
+    first: float,
+    growth: float,
+    alpha: float = 0.0,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One series of annual counts with mean `first * (1 + growth) ** t`, t = 0..n_years-1:
+    Poisson, or negative binomial NB2 (Var = mu + alpha mu^2) when `alpha > 0`."""
+    mu = first * (1.0 + growth) ** np.arange(n_years)
+    lam = rng.gamma(1.0 / alpha, mu * alpha) if alpha > 0 else mu
+    return rng.poisson(lam)
+
+
 def packages_from_counts(
     counts: pd.DataFrame, *, seed: int = 2, blank_share: float = 0.0
 ) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nps_analysis.sdc import SUPPRESSED
+from nps_analysis.workforce.settings import min_responders_to_rank, rankable
 
 
 def _num(value: object) -> float | None:
@@ -87,7 +88,8 @@ def headline_findings(region: str, tables: dict[str, pd.DataFrame]) -> pd.DataFr
                 f"Provider spend concentration (HHI, 0-10,000): {_fmt(t.iloc[0]['hhi'])}.",
             )
         )
-    if (t := tables.get("skills_gaps")) is not None and len(t):
+    t = tables.get("skills_gaps")
+    if t is not None and len(t) and rankable(t["raas_responding"], min_responders_to_rank()).all():
         gaps = t.assign(n=pd.to_numeric(t["raas_with_gap"], errors="coerce")).sort_values(
             "n", ascending=False
         )

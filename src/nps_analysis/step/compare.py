@@ -28,6 +28,11 @@ def comparison_kind(data_kind: DataKind | str) -> str:
     return "comparison"
 
 
+def _first(coef: pd.DataFrame, column: str) -> int | None:
+    """A per-model constant column of the coefficient table (None when absent)."""
+    return int(coef[column].iloc[0]) if column in coef and len(coef) else None
+
+
 def compare_effects(
     coefficients: pd.DataFrame,
     published: pd.DataFrame,
@@ -36,7 +41,8 @@ def compare_effects(
     """One row per published effect statement, beside the estimate and its 95% CI.
 
     `coefficients` is `coefficient_table(...)`; `published` is `load_published("step_regression")`.
-    Multi-year age effects are the coefficient times the years (so are their CIs). Terms entered
+    Multi-year age effects are the coefficient times the years (so are their CIs); `n_used` and
+    `df_resid` are what every interval rests on. Terms entered
     without a published number are listed with a blank published value; terms the report found
     non-significant (not in the model) are left out here (see the screening table).
     """
@@ -65,6 +71,8 @@ def compare_effects(
             "robust_ci_high": pick("robust_ci_high") if "robust_ci_high" in coef else np.nan,
             "published_within_ci": pd.array((value >= low) & (value <= high), dtype="boolean"),
             "difference": est - value,
+            "n_used": _first(coef, "n_used"),
+            "df_resid": _first(coef, "df_resid"),
             "comparison": comparison_kind(data_kind),
         }
     )

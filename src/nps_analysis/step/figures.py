@@ -12,6 +12,7 @@ from statsmodels.stats.outliers_influence import OLSInfluence
 
 from nps_analysis.plotting import PALETTE, new_figure
 from nps_analysis.step import OUTCOME
+from nps_analysis.step.design import RAA, factor_of
 from nps_analysis.step.model import FittedModel
 from nps_analysis.step.profile import PROFILE_LABELS
 
@@ -53,8 +54,12 @@ def _label(term: str) -> str:
 def coefficient_plot(
     coefficients: pd.DataFrame, published: pd.DataFrame | None = None, title: str = ""
 ) -> Figure:
-    """Estimates with 95% CIs (classical; HC3 as a thinner bar), published values as crosses."""
-    coefs = coefficients.loc[coefficients["term"] != "Intercept"].iloc[::-1].reset_index(drop=True)
+    """Estimates with 95% CIs (classical; HC3 as a thinner bar), published values as crosses.
+
+    RAA fixed effects are left out (they adjust for the RAA, they are not findings).
+    """
+    keep = (coefficients["term"] != "Intercept") & (coefficients["term"].map(factor_of) != RAA)
+    coefs = coefficients.loc[keep].iloc[::-1].reset_index(drop=True)
     fig, ax = new_figure(8, 0.45 * len(coefs) + 1.5)
     y = np.arange(len(coefs))
     ax.hlines(y, coefs["ci_low"], coefs["ci_high"], color=PALETTE[0], lw=3, label="95% CI")
@@ -86,7 +91,8 @@ def outcome_by_factor_table(
 ) -> pd.DataFrame:
     """Mean TAYC-R with a 95% t-CI for families with and without each factor (unadjusted).
 
-    Columns `factor, level, n, mean, ci_low, ci_high` (level "with" / "without").
+    Columns `factor, level, n, df, mean, ci_low, ci_high` (level "with" / "without"; df = n - 1,
+    the t reference of the interval, exact only for normally distributed scores).
     """
     long = df.loc[:, [*factors, outcome]].melt(
         id_vars=outcome, var_name="factor", value_name="flag"
@@ -97,6 +103,7 @@ def outcome_by_factor_table(
     n = g["count"].to_numpy()
     half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * g["std"].to_numpy() / np.sqrt(n)
     out = g.reset_index().rename(columns={"count": "n"})
+    out.insert(out.columns.get_loc("n") + 1, "df", out["n"] - 1)
     out = out.assign(ci_low=out["mean"] - half, ci_high=out["mean"] + half).drop(columns="std")
     order = {f: i for i, f in enumerate(factors)}
     return out.sort_values(

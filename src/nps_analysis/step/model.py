@@ -1,4 +1,8 @@
-"""The final TAYC-R linear model: OLS (statsmodels formula API), classical and HC3 robust SEs."""
+"""The final TAYC-R linear model: OLS (statsmodels formula API), classical and HC3 robust SEs.
+
+Categorical covariates (ethnicity) enter as 0/1 indicators, and an extract spanning several RAAs
+gets RAA fixed effects (`nps_analysis.step.design`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import RegressionResultsWrapper
 
 from nps_analysis.step import AGE_STEPS, MODEL_COVARIATES, OUTCOME
+from nps_analysis.step.design import RAA, expand, factor_of, spans_several_raas
 
 COEFFICIENT_COLUMNS: tuple[str, ...] = (
     "term",
@@ -39,21 +44,32 @@ def clean_term(name: str) -> str:
 
 
 def formula_for(covariates: Sequence[str], outcome: str = OUTCOME) -> str:
-    """The patsy formula `outcome ~ a + b + ...`."""
-    return f"{outcome} ~ " + " + ".join(covariates)
+    """The patsy formula `outcome ~ a + b + ...` (`outcome ~ 1` without covariates)."""
+    return f"{outcome} ~ " + (" + ".join(covariates) if covariates else "1")
 
 
 def model_frame(
     df: pd.DataFrame, covariates: Sequence[str] = MODEL_COVARIATES, outcome: str = OUTCOME
 ) -> pd.DataFrame:
-    """Complete cases on the outcome and covariates, every column as float (booleans as 0/1)."""
+    """Complete cases on the outcome and covariates, every column as float (booleans as 0/1).
+
+    Categorical covariates become indicator columns `factor__level` (small levels merged).
+    """
     cols = [outcome, *covariates]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ModelDataError(
             f"the extract has no column(s) {missing}; check the STEP data contract"
         )
-    return df.loc[:, cols].dropna().astype(float).reset_index(drop=True)
+    complete = df.loc[:, cols].dropna()
+    x = expand(complete, covariates)
+    y = pd.DataFrame({outcome: complete[outcome].to_numpy(dtype=float)}, index=complete.index)
+    return pd.concat([y, x], axis=1).reset_index(drop=True)
+
+
+def design_terms(data: pd.DataFrame, outcome: str = OUTCOME) -> list[str]:
+    """The design columns of a `model_frame` (everything but the outcome)."""
+    return [c for c in data.columns if c != outcome]
 
 
 @dataclass
@@ -62,9 +78,12 @@ class FittedModel:
 
     result: RegressionResultsWrapper
     covariates: tuple[str, ...]
+    """Design columns (indicators for categorical factors and RAA fixed effects included)."""
     outcome: str
     n_total: int
     data: pd.DataFrame
+    factors: tuple[str, ...] = ()
+    """The factors as requested (schema columns), plus `raa` when fixed effects are entered."""
 
     @property
     def n_used(self) -> int:
@@ -78,32 +97,55 @@ class FittedModel:
     def df_resid(self) -> int:
         return int(self.result.df_resid)
 
+    @property
+    def fixed_effects(self) -> tuple[str, ...]:
+        """The RAA fixed-effect columns (empty for a single-RAA extract)."""
+        return tuple(t for t in self.covariates if factor_of(t) == RAA)
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        """The design columns other than the RAA fixed effects."""
+        return tuple(t for t in self.covariates if factor_of(t) != RAA)
+
 
 def fit_model(
-    df: pd.DataFrame, covariates: Sequence[str] = MODEL_COVARIATES, outcome: str = OUTCOME
+    df: pd.DataFrame,
+    covariates: Sequence[str] = MODEL_COVARIATES,
+    outcome: str = OUTCOME,
+    *,
+    raa_effects: bool | None = None,
 ) -> FittedModel:
-    """Fit OLS of `outcome` on `covariates` on complete cases (the primary analysis)."""
-    data = model_frame(df, covariates, outcome)
-    k = len(covariates) + 1
+    """Fit OLS of `outcome` on `covariates` on complete cases (the primary analysis).
+
+    `raa_effects` adds RAA fixed effects; None (default) adds them when `df` spans several RAAs.
+    """
+    factors = list(covariates)
+    if (spans_several_raas(df) if raa_effects is None else raa_effects) and RAA not in factors:
+        factors.append(RAA)
+    data = model_frame(df, factors, outcome)
+    terms = design_terms(data, outcome)
+    k = len(terms) + 1
     if len(data) <= k:
         raise ModelDataError(
             f"only {len(data)} complete case(s) for {k} parameters: the model cannot be fitted"
         )
-    constant = [c for c in covariates if data[c].nunique() < 2]
+    constant = [c for c in terms if data[c].nunique() < 2]
     if constant:
         raise ModelDataError(
             f"covariate(s) {constant} take a single value among complete cases: drop them or "
             "use a larger extract"
         )
-    result = smf.ols(formula_for(covariates, outcome), data=data).fit()
-    return FittedModel(result, tuple(covariates), outcome, len(df), data)
+    result = smf.ols(formula_for(terms, outcome), data=data).fit()
+    return FittedModel(result, tuple(terms), outcome, len(df), data, tuple(factors))
 
 
 def coefficient_table(model: FittedModel, alpha: float = 0.05) -> pd.DataFrame:
     """Coefficients with classical SEs, (1-alpha) CIs and p-values, plus HC3 robust SEs.
 
     Columns are COEFFICIENT_COLUMNS (the `tables/coefficients.csv` contract, in order) followed by
-    `robust_ci_low, robust_ci_high, robust_p_value` (HC3, t reference distribution).
+    `robust_ci_low, robust_ci_high, robust_p_value` (HC3, t reference distribution with the
+    residual df: a small-sample convention, HC3 itself is justified asymptotically) and the
+    `n_used`, `df_resid` every interval rests on.
     """
     res = model.result
     ci = res.conf_int(alpha=alpha)
@@ -122,6 +164,8 @@ def coefficient_table(model: FittedModel, alpha: float = 0.05) -> pd.DataFrame:
             "robust_ci_low": res.params.to_numpy() - t_crit * robust_se,
             "robust_ci_high": res.params.to_numpy() + t_crit * robust_se,
             "robust_p_value": np.asarray(robust.pvalues),
+            "n_used": model.n_used,
+            "df_resid": model.df_resid,
         }
     )
     return out
@@ -152,16 +196,19 @@ def age_effects(
     alpha: float = 0.05,
     term: str = "child_age",
 ) -> pd.DataFrame:
-    """The child's-age effect over `steps` years (linear contrasts), with classical and HC3 CIs."""
+    """The child's-age effect over `steps` years (linear contrasts), with classical and HC3 CIs.
+
+    No rows when `term` is not in the model (e.g. a lasso that did not select it).
+    """
     res = model.result
-    names = list(res.params.index)
-    idx = names.index(term)
-    robust = res.get_robustcov_results(cov_type="HC3")
-    se1 = float(res.bse.iloc[idx])
-    rse1 = float(np.asarray(robust.bse)[idx])
+    present = term in res.params.index
+    years = np.asarray(list(steps) if present else [], dtype=float)
+    per_year = res.params.get(term, np.nan)
+    se1 = res.bse.get(term, np.nan)
+    robust = pd.Series(res.get_robustcov_results(cov_type="HC3").bse, index=res.params.index)
+    rse1 = robust.get(term, np.nan)
     t_crit = stats.t.ppf(1 - alpha / 2, res.df_resid)
-    years = np.asarray(list(steps), dtype=float)
-    est = years * float(res.params.iloc[idx])
+    est = years * per_year
     return pd.DataFrame(
         {
             "years": years.astype(int),
@@ -171,6 +218,8 @@ def age_effects(
             "ci_high": est + t_crit * years * se1,
             "robust_ci_low": est - t_crit * years * rse1,
             "robust_ci_high": est + t_crit * years * rse1,
+            "n_used": np.full(len(years), model.n_used),
+            "df_resid": np.full(len(years), model.df_resid),
         }
     )
 
@@ -180,7 +229,7 @@ def lstsq_estimates(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Independent numpy least squares on complete cases: (coefficients, classical SEs)."""
     data = model_frame(df, covariates, outcome)
-    x = np.column_stack([np.ones(len(data)), data.loc[:, list(covariates)].to_numpy()])
+    x = np.column_stack([np.ones(len(data)), data.loc[:, design_terms(data, outcome)].to_numpy()])
     y = data[outcome].to_numpy()
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     resid = y - x @ beta
@@ -215,6 +264,7 @@ __all__ = [
     "batch_ols_coverage",
     "clean_term",
     "coefficient_table",
+    "design_terms",
     "fit_model",
     "formula_for",
     "lstsq_estimates",

@@ -72,12 +72,14 @@ def simulate_step(
     coefficients: Mapping[str, float] | None = None,
     residual_sd: float = RESIDUAL_SD,
     missing_rate: float = 0.0,
+    missing_rates: Mapping[str, float] | None = None,
     region: str = "Eastern",
     raas: tuple[str, ...] = ("Adopt East",),
 ) -> pd.DataFrame:
     """A STEP extract of `n` families with TAYC-R drawn from `coefficients` (default: TRUE_COEFFICIENTS).
 
-    `missing_rate` blanks that share of every covariate and of the outcome, completely at random.
+    `missing_rate` blanks that share of every covariate and of the outcome, completely at random;
+    `missing_rates` (column -> share) replaces it with a rate per column (others stay complete).
     Binary columns use pandas' nullable "boolean" dtype, as in the STEP data contract.
     """
     coefs = dict(TRUE_COEFFICIENTS if coefficients is None else coefficients)
@@ -112,9 +114,13 @@ def simulate_step(
     for term in MODEL_COVARIATES:
         linpred += coefs.get(term, 0.0) * df[term].to_numpy(dtype=float)
     df[OUTCOME] = linpred + rng.normal(0.0, residual_sd, n)
-    if missing_rate > 0:
-        blankable = [c for c in STEP_COLUMNS if c not in ("family_id", "region", "raa")]
-        mask = rng.random((n, len(blankable))) < missing_rate
+    blankable = [c for c in STEP_COLUMNS if c not in ("family_id", "region", "raa")]
+    rates = dict.fromkeys(blankable, missing_rate) if missing_rates is None else missing_rates
+    unknown = set(rates) - set(blankable)
+    if unknown:
+        raise ValueError(f"cannot blank column(s) {sorted(unknown)}")
+    if any(r > 0 for r in rates.values()):
+        mask = rng.random((n, len(blankable))) < np.array([rates.get(c, 0.0) for c in blankable])
         for j, col in enumerate(blankable):
             df.loc[mask[:, j], col] = pd.NA if df[col].dtype == "boolean" else np.nan
     return df.loc[:, list(STEP_COLUMNS)]

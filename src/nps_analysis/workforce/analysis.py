@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.workforce.check import published_check
 from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
-from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_reporting, skills_gaps
+from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_estimates, gap_reporting
 from nps_analysis.workforce.opportunity import (
     InHouseAssumptions,
     inhouse_opportunity,
@@ -19,6 +20,7 @@ from nps_analysis.workforce.opportunity import (
     priorities,
 )
 from nps_analysis.workforce.profile import fte_by_role, fte_by_unit_role, fte_per_cases
+from nps_analysis.workforce.settings import min_responders_to_rank
 from nps_analysis.workforce.skills import (
     COVERAGE_COLUMNS,
     HIDDEN_COUNTS,
@@ -51,6 +53,7 @@ class WorkforceResults:
     gaps: pd.DataFrame
     gaps_by_region: pd.DataFrame
     counts: dict[str, int]
+    min_responders_to_rank: int
     mapping: pd.DataFrame
     opportunity: pd.DataFrame | None
     demand_year: str | None
@@ -69,8 +72,13 @@ def run_analysis(
     mapping: pd.DataFrame | None = None,
     demand_year: str | None = None,
     assumptions: InHouseAssumptions | None = None,
+    min_responders: int | None = None,
 ) -> WorkforceResults:
-    """All tables for England (region=None) or one pan-region; see docs/workforce-methodology.md."""
+    """All tables for England (region=None) or one pan-region; see docs/workforce-methodology.md.
+
+    `assumptions` and `min_responders` (fewest responding RAAs to rank a region or skill) default
+    to params.yaml `workforce:`.
+    """
     from nps_analysis.regions import pan_regions_raas, region_names
 
     check_region(region)
@@ -127,6 +135,11 @@ def run_analysis(
         f"Skills shares are of the FTE whose training was recorded: {resp} of "
         f"{counts['raas_in_workforce']} RAAs in {area} gave staff-level training data."
     )
+    notes.append(
+        f"Skills gaps: {counts['raas_indicating_gaps']} of the {len(raas)} RAAs in {area} "
+        "indicated their gaps. The bounds assume nothing about the others; the interval assumes "
+        "they answered at random."
+    )
     res = WorkforceResults(
         area=area,
         region=region,
@@ -138,9 +151,10 @@ def run_analysis(
         coverage_by_unit=coverage_by(wf, [unit]),
         stated=skills_stated(gp),
         raa_status=raa_skill_status(wf, gp, raas),
-        gaps=skills_gaps(gp),
-        gaps_by_region=skills_gaps(gp, ["region"]),
+        gaps=gap_estimates(gp, raas=raas),
+        gaps_by_region=gap_estimates(gp, ["region"], raas=raas),
         counts=counts,
+        min_responders_to_rank=min_responders_to_rank(min_responders),
         mapping=mapping,
         opportunity=opp,
         demand_year=year,
@@ -148,7 +162,9 @@ def run_analysis(
         notes=notes,
     )
     if region is None:
-        res.check = published_check(res.fte_by_role, res.coverage, res.gaps, res.stated, counts)
+        res.check = published_check(
+            res.fte_by_role, res.coverage, res.gaps[GAPS_COLUMNS], res.stated, counts
+        )
     return res
 
 
@@ -178,10 +194,23 @@ def _release_with_hidden_counts(
     )
 
 
-def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | None]:
-    """Write every table (with its disclosure-control declaration) and figure; return their paths."""
+SECTIONS = ("profile", "coverage", "gaps", "opportunity", "check")
+"""Output sections in notebook order; each draws only on tables written by itself or earlier."""
+
+
+def write_outputs(
+    res: WorkforceResults, out: OutputWriter, sections: tuple[str, ...] | list[str] = SECTIONS
+) -> dict[str, Path | None]:
+    """Write the tables (with disclosure-control declarations) and figures of `sections`.
+
+    Returns the path of each output written (None where withheld). Sections must come in
+    SECTIONS order; later ones read the released tables of earlier ones.
+    """
     from nps_analysis.workforce import plots
 
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown section(s) {unknown}; use {list(SECTIONS)}")
     paths: dict[str, Path | None] = {}
 
     def table(df: pd.DataFrame, name: str, **kw: object) -> bool:
@@ -191,80 +220,88 @@ def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | 
     def figure(fig: object, name: str, sources: list[str]) -> None:
         paths[f"figures/{name}.png"] = out.figure(fig, name, source_tables=sources)  # type: ignore[arg-type]
 
-    # 1. Profile: FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
-    staff_derived = {"fte": "staff", "share_pct": "staff"}
-    table(res.fte_by_role, "fte_by_role", counts=["staff"], derived=staff_derived)
-    table(res.fte_by_unit_role, "fte_by_area_role", counts=["staff"], derived=staff_derived)
-    if res.fte_per_cases is not None:
-        table(
-            res.fte_per_cases,
-            "fte_per_cases",
-            counts=["staff", "open_cases"],
-            derived={"fte": "staff", "fte_per_100_cases": "staff"},
+    if "profile" in sections:
+        # FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
+        staff_derived = {"fte": "staff", "share_pct": "staff"}
+        table(res.fte_by_role, "fte_by_role", counts=["staff"], derived=staff_derived)
+        table(res.fte_by_unit_role, "fte_by_area_role", counts=["staff"], derived=staff_derived)
+        if res.fte_per_cases is not None:
+            table(
+                res.fte_per_cases,
+                "fte_per_cases",
+                counts=["staff", "open_cases"],
+                derived={"fte": "staff", "fte_per_100_cases": "staff"},
+            )
+        figure(
+            plots.role_mix(out.released("fte_by_role"), out.released("fte_by_area_role"), res.unit),
+            "role_mix",
+            ["fte_by_role", "fte_by_area_role"],
         )
-    # 2. Coverage: contract columns only; the staff counts behind the FTE are checked, not shown.
-    paths["tables/skills_coverage.csv"] = _release_with_hidden_counts(
-        out,
-        res.coverage,
-        "skills_coverage",
-        columns=COVERAGE_COLUMNS,
-        hidden=HIDDEN_COUNTS,
-        derived={
-            "trained_fte": "trained_staff",
-            "share_pct": "trained_staff",
-            "base_fte": "base_staff",
-        },
-        dims=["skill"],
-    )
-    cov_unit = res.coverage_by_unit[
-        [res.unit, "skill", "trained_staff", "trained_fte", "base_staff", "base_fte", "share_pct"]
-    ]
-    table(
-        cov_unit,
-        "skills_coverage_by_area",
-        counts=["trained_staff", "base_staff"],
-        derived={
-            "trained_fte": "trained_staff",
-            "share_pct": "trained_staff",
-            "base_fte": "base_staff",
-        },
-    )
-    table(res.stated, "skills_stated", safe_reason=ORG_REASON)
-    table(
-        res.raa_status,
-        "skills_by_raa",
-        safe_reason="RAA-level presence of trained staff and named gaps (organisations; no staff counts or FTE)",
-    )
-    # 3. Gaps: RAAs are organisations; counts of them are released as the report does.
-    table(res.gaps[GAPS_COLUMNS], "skills_gaps", safe_reason=ORG_REASON)
-    table(res.gaps_by_region, "skills_gaps_by_region", safe_reason=ORG_REASON)
-    # 4. In-house opportunity.
-    table(res.mapping, "skill_therapy_map", safe_reason="assumption table (mapping), no data")
-    if res.opportunity is not None:
-        table(
-            res.opportunity,
-            "inhouse_opportunity",
-            counts=["trained_staff", "packages_all", "packages"],
+    if "coverage" in sections:
+        # Contract columns only; the staff counts behind the FTE are checked, not shown.
+        paths["tables/skills_coverage.csv"] = _release_with_hidden_counts(
+            out,
+            res.coverage,
+            "skills_coverage",
+            columns=COVERAGE_COLUMNS,
+            hidden=HIDDEN_COUNTS,
             derived={
                 "trained_fte": "trained_staff",
-                "packages_per_trained_fte": "trained_staff",
-                "capacity_packages": "trained_staff",
-                "coverage_pct": "trained_staff",
-                "indicative_inhouse_gbp": "trained_staff",
-                "spend_all_gbp": "packages_all",
-                "spend_gbp": "packages",
-                "cost_per_package_gbp": "packages",
+                "share_pct": "trained_staff",
+                "base_fte": "base_staff",
+            },
+            dims=["skill"],
+        )
+        cov_unit = res.coverage_by_unit[
+            [res.unit, "skill", "trained_staff", "trained_fte", "base_staff", "base_fte"]
+            + ["share_pct"]
+        ]
+        table(
+            cov_unit,
+            "skills_coverage_by_area",
+            counts=["trained_staff", "base_staff"],
+            derived={
+                "trained_fte": "trained_staff",
+                "share_pct": "trained_staff",
+                "base_fte": "base_staff",
             },
         )
-        ranked = priorities(
-            out.released("inhouse_opportunity"), out.released("skills_gaps_by_region")
-        )
+        table(res.stated, "skills_stated", safe_reason=ORG_REASON)
         table(
-            ranked,
-            "inhouse_priorities",
-            safe_reason="built only from the released tables inhouse_opportunity and skills_gaps_by_region",
+            res.raa_status,
+            "skills_by_raa",
+            safe_reason="RAA-level presence of trained staff and named gaps (organisations; no staff counts or FTE)",
         )
-    if res.check is not None:
+        figure(
+            plots.skills_coverage(
+                out.released("skills_coverage"), show_published=res.region is None
+            ),
+            "skills_coverage",
+            ["skills_coverage"],
+        )
+        figure(
+            plots.skills_heatmap(out.released("skills_by_raa")), "skills_heatmap", ["skills_by_raa"]
+        )
+    if "gaps" in sections:
+        # RAAs are organisations; counts of them are released as the report does.
+        table(res.gaps[GAPS_COLUMNS], "skills_gaps", safe_reason=ORG_REASON)
+        table(res.gaps, "skills_gaps_bounds", safe_reason=ORG_REASON)
+        table(res.gaps_by_region, "skills_gaps_by_region", safe_reason=ORG_REASON)
+        figure(
+            plots.gaps_with_ci(out.released("skills_gaps_bounds"), res.area),
+            "skills_gaps",
+            ["skills_gaps_bounds"],
+        )
+    if "opportunity" in sections:
+        table(res.mapping, "skill_therapy_map", safe_reason="assumption table (mapping), no data")
+        table(
+            res.assumptions.table(),
+            "inhouse_assumptions",
+            safe_reason="assumption table (parameters), no data",
+        )
+        if res.opportunity is not None:
+            _write_opportunity(res, out, table, figure)
+    if "check" in sections and res.check is not None:
         check = published_check(
             out.released("fte_by_role"),
             out.released("skills_coverage"),
@@ -277,29 +314,58 @@ def write_outputs(res: WorkforceResults, out: OutputWriter) -> dict[str, Path | 
             "published_check",
             safe_reason="built only from released tables and published figures",
         )
-    # 5. Figures, drawn from released tables.
-    figure(
-        plots.role_mix(out.released("fte_by_role"), out.released("fte_by_area_role"), res.unit),
-        "role_mix",
-        ["fte_by_role", "fte_by_area_role"],
-    )
-    figure(
-        plots.skills_coverage(out.released("skills_coverage"), show_published=res.region is None),
-        "skills_coverage",
-        ["skills_coverage"],
-    )
-    figure(plots.skills_heatmap(out.released("skills_by_raa")), "skills_heatmap", ["skills_by_raa"])
-    figure(
-        plots.gaps_with_ci(out.released("skills_gaps"), res.area), "skills_gaps", ["skills_gaps"]
-    )
-    if res.opportunity is not None:
-        figure(
-            plots.demand_vs_capacity(
-                out.released("inhouse_opportunity"),
-                res.demand_year or "",
-                res.assumptions.packages_per_fte,
-            ),
-            "demand_capacity",
-            ["inhouse_opportunity"],
+        res.notes.append(
+            f"{int(check['matches'].sum())} of {len(check)} published s5 figures reproduced at "
+            "the report's precision."
         )
     return paths
+
+
+def _write_opportunity(
+    res: WorkforceResults,
+    out: OutputWriter,
+    table: Callable[..., bool],
+    figure: Callable[[object, str, list[str]], None],
+) -> None:
+    """The in-house table, its ranking (from released tables) and the demand-capacity chart."""
+    from nps_analysis.workforce import plots
+
+    by_practitioners = (
+        "practitioner_fte",
+        "packages_per_practitioner_fte",
+        "capacity_packages",
+        "coverage_pct",
+        "inhouse_packages",
+        "indicative_inhouse_gbp",
+        "staff_cost_gbp",
+        "net_value_gbp",
+    )
+    table(
+        res.opportunity,
+        "inhouse_opportunity",
+        counts=["trained_staff", "practitioner_staff", "packages_all", "packages"],
+        derived={
+            "trained_fte": "trained_staff",
+            **dict.fromkeys(by_practitioners, "practitioner_staff"),
+            "spend_all_gbp": "packages_all",
+            "spend_gbp": "packages",
+            "cost_per_package_gbp": "packages",
+            "sessions_per_package": "packages",
+        },
+        dims=["region", "skill"],
+    )
+    ranked = priorities(
+        out.released("inhouse_opportunity"),
+        out.released("skills_gaps_by_region"),
+        res.min_responders_to_rank,
+    )
+    table(
+        ranked,
+        "inhouse_priorities",
+        safe_reason="built only from the released tables inhouse_opportunity and skills_gaps_by_region",
+    )
+    figure(
+        plots.demand_vs_capacity(out.released("inhouse_opportunity"), res.demand_year or ""),
+        "demand_capacity",
+        ["inhouse_opportunity"],
+    )

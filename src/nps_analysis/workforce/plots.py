@@ -168,62 +168,102 @@ def skills_heatmap(status: pd.DataFrame) -> Figure:
     return fig
 
 
-def gaps_with_ci(gaps: pd.DataFrame, area: str) -> Figure:
-    """Share of responding RAAs naming a gap per skill, with Wilson 95% intervals."""
+def gaps_with_ci(bounds: pd.DataFrame, area: str) -> Figure:
+    """Per skill, % of the area's RAAs with a gap: no-assumption bounds and hypergeometric 95% CI.
+
+    Drawn from the released skills_gaps_bounds table: the pale bar spans what is possible with no
+    assumption about non-responders; the error bar is the interval if they answered at random;
+    the dot is the share of responding RAAs.
+    """
     fig, ax = new_figure(8, 4.5)
-    p, lo, hi = _num(gaps["pct"]), _num(gaps["ci_low"]), _num(gaps["ci_high"])
-    x = np.arange(len(gaps))
-    ax.errorbar(x, p, yerr=[p - lo, hi - p], fmt="o", color=PALETTE[0], capsize=4)
-    for xi, k, n in zip(x, gaps["raas_with_gap"], gaps["raas_responding"], strict=True):
-        ax.annotate(
-            f"{k} of {n}",
-            (xi, 0),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            xytext=(0, 2),
-            textcoords="offset points",
-            color="#555555",
+    x = np.arange(len(bounds))
+    lo_b, hi_b = _num(bounds["bound_low_pct"]), _num(bounds["bound_high_pct"])
+    p, lo, hi = _num(bounds["pct"]), _num(bounds["ci_low"]), _num(bounds["ci_high"])
+    ax.bar(
+        x,
+        hi_b - lo_b,
+        bottom=lo_b,
+        width=0.5,
+        color="#DDDDDD",
+        label="possible with no assumption about non-responders",
+    )
+    ax.errorbar(
+        x,
+        (lo + hi) / 2,
+        yerr=[(hi - lo) / 2, (hi - lo) / 2],
+        fmt="none",
+        ecolor=PALETTE[0],
+        capsize=5,
+        lw=2,
+        label="95% interval if non-response was random (hypergeometric)",
+    )
+    ax.scatter(x, p, color=PALETTE[0], zorder=3, label="share of responding RAAs")
+    labels = [
+        f"{skill}\n{k} of {n} responding\n(of {big_n} RAAs)"
+        for skill, k, n, big_n in zip(
+            bounds["skill"],
+            bounds["raas_with_gap"],
+            bounds["raas_responding"],
+            bounds["raas_in_area"],
+            strict=True,
         )
-    ax.set_xticks(x, gaps["skill"])
+    ]
+    ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylim(0, 100)
-    ax.set_ylabel("RAAs naming a gap (% of responding, Wilson 95% CI)")
+    ax.set_ylabel("RAAs with a gap (% of the area's RAAs)")
     ax.set_title(f"Skills gaps named by RAAs - {area}")
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
     return fig
 
 
-def demand_vs_capacity(opp: pd.DataFrame, year: str, packages_per_fte: float) -> Figure:
-    """Per pan-region and skill: mapped ASGSF packages (responding RAAs) against trained FTE.
+def demand_vs_capacity(opp: pd.DataFrame, year: str) -> Figure:
+    """Per pan-region and skill: mapped ASGSF packages against assumed in-house capacity.
 
-    Dashed lines: each skill's England ratio (national runs); dotted grey: where the assumed
-    in-house capacity (trained FTE x packages_per_fte) would equal demand.
+    Both axes are packages a year on log scales (capacity from practitioner FTE and the stated
+    assumptions); points above the dotted line have more demand than the assumed capacity could
+    meet. Pan-regions are dots, the area total (England) hollow diamonds. Suppressed cells and
+    cells with no capacity or no demand are left out and counted.
     """
     from nps_analysis.regions import region_names
 
     regional = opp["region"].isin(region_names())
-    fte, pk = _num(opp["trained_fte"]), _num(opp["packages"])
-    ok = fte.notna() & pk.notna()
+    cap, pk = _num(opp["capacity_packages"]), _num(opp["packages"])
+    ok = (cap > 0) & (pk > 0)
     fig, ax = new_figure(9, 5.5)
-    xmax = float(fte[ok & regional].max()) if (ok & regional).any() else 1.0
-    xs = np.array([0.0, xmax * 1.1])
     for i, skill in enumerate(dict.fromkeys(opp["skill"])):
         colour = PALETTE[i % len(PALETTE)]
-        m = ok & regional & (opp["skill"] == skill)
-        ax.scatter(fte[m], pk[m], color=colour, label=skill, s=40)
-        for f, k, r in zip(fte[m], pk[m], opp.loc[m, "region"], strict=True):
-            ax.annotate(r, (f, k), fontsize=6, xytext=(3, 2), textcoords="offset points")
-        eng = ok & ~regional & (opp["skill"] == skill)
-        if eng.any() and float(fte[eng].iloc[0]) > 0:
-            ratio = float(pk[eng].iloc[0]) / float(fte[eng].iloc[0])
-            ax.plot(xs, ratio * xs, ls="--", lw=0.8, color=colour, alpha=0.6)
-    ax.plot(xs, packages_per_fte * xs, ls=":", color="#777777", label="assumed in-house capacity")
-    if (~regional).any():
-        ax.plot([], [], ls="--", color="#999999", label="England ratio (per skill)")
-    ax.set_xlabel("FTE trained in the skill (RAAs giving training data)")
+        for rows, marker, fill in ((regional, "o", colour), (~regional, "D", "none")):
+            m = ok & rows & (opp["skill"] == skill)
+            if not m.any():
+                continue
+            ax.scatter(cap[m], pk[m], marker=marker, facecolors=fill, edgecolors=colour, s=40)
+            for c, k, r in zip(cap[m], pk[m], opp.loc[m, "region"], strict=True):
+                ax.annotate(r, (c, k), fontsize=6, xytext=(3, 2), textcoords="offset points")
+        if (ok & (opp["skill"] == skill)).any():
+            ax.scatter([], [], color=colour, label=skill)
+    if ok.any():
+        lo = float(min(cap[ok].min(), pk[ok].min())) / 1.5
+        hi = float(max(cap[ok].max(), pk[ok].max())) * 1.5
+    else:
+        lo, hi = 1.0, 10.0
+    ax.plot([lo, hi], [lo, hi], ls=":", color="#777777", label="capacity = demand")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("Assumed in-house capacity (packages a year, trained practitioner FTE)")
     ax.set_ylabel(f"ASGSF packages in mapped categories, {year}")
-    ax.set_title("In-house opportunity: demand vs trained capacity, by pan-region and skill")
+    ax.set_title("In-house opportunity: demand vs assumed capacity, by pan-region and skill")
     ax.legend(fontsize=8, frameon=False)
-    ax.set_xlim(0, xs[-1])
-    ax.set_ylim(bottom=0)
-    _suppressed_note(ax, int((~ok & regional).sum()))
+    left_out = int((~ok).sum())
+    if left_out:
+        ax.text(
+            0.0,
+            -0.18,
+            f"{left_out} cell(s) not shown: suppressed by disclosure control, or no capacity or "
+            "no demand.",
+            transform=ax.transAxes,
+            fontsize=8,
+            color="#555555",
+        )
     return fig
