@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from nps_analysis.canonical import parquet_bytes
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.public import asglb, cla, geography, imputation, ofsted, population
 from nps_analysis.public.imputation import PRIMARY_SUPPRESSION_MAX  # noqa: F401 (re-export)
@@ -895,6 +896,6 @@ def build_public_processed(out_dir: str | Path = "data/processed/public") -> dic
     paths = {}
     for name, df in tables.items():
         path = out / f"{name}.parquet"
-        df.to_parquet(path, index=False)
+        path.write_bytes(parquet_bytes(df))
         paths[name] = path
     return paths
