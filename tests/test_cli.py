@@ -60,3 +60,15 @@ def test_pan_region_constant_matches_the_reference_list():
     from nps_analysis.regions import PAN_REGIONS, region_names
 
     assert list(PAN_REGIONS) == region_names()
+
+
+def test_own_data_options_need_data_dir_and_well_formed_sheet_maps():
+    result = runner.invoke(app, ["run", "--region", "South West", "--output-dir", "x"])
+    assert result.exit_code == 2 and "--data-dir" in result.output
+    result = runner.invoke(app, ["validate", ".", "--sheet", "Sheet1"])
+    assert result.exit_code == 2 and "SHEET=DATASET" in result.output
+
+
+def test_validate_an_unknown_region_exits_2_with_the_close_match():
+    result = runner.invoke(app, ["validate", ".", "--region", "Soth West"])
+    assert result.exit_code == 2 and "South West" in result.output

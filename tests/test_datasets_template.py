@@ -64,3 +64,30 @@ def test_filled_template_round_trips(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(
             from_xlsx[list(from_csv.columns)], from_csv, check_categorical=False
         )
+
+
+def test_read_me_is_plain_text_and_region_neutral(tmp_path: Path) -> None:
+    """No Markdown in the read-me cells (Excel shows it literally), no region named as if the
+    template were one region's, and the limits stated in words."""
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    cells = [str(c) for row in wb["read me"].iter_rows(values_only=True) for c in row if c]
+    text = "\n".join(cells)
+    for markdown in ("`", "](", "**", "#vocabulary"):
+        assert markdown not in text, markdown
+    assert "Eastern region" not in text and "(Eastern" not in text
+    assert "at most 1,000,000; above 30,000 is checked (warning)" in text
+    assert "at most 200 characters" in text
+
+
+def test_columns_are_wide_enough_for_their_values(tmp_path: Path) -> None:
+    from nps_analysis.datasets.spec import get_vocabulary
+
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx"))
+    longest_raa = max(len(v) for v in get_vocabulary("raa").values)
+    for name in DATASET_NAMES:
+        ws = wb[name]
+        for j, col in enumerate(get_spec(name).columns, start=1):
+            width = ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width
+            assert width >= len(col.name) + 2, (name, col.name)
+            if col.type == "raa":
+                assert width >= longest_raa, (name, col.name, width, longest_raa)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -37,31 +38,36 @@ def test_wrong_files_stop_with_the_validators_messages_and_write_nothing(tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+def _analysis(out: Path, slug: str) -> Path:
+    """Where a run's tables, figures and manifest go inside its output folder."""
+    return out / "regions" / f"{slug}-own-data"
+
+
 def test_south_west_gets_its_report_from_its_own_files(tmp_path):
     out = tmp_path / "out"
     result = _run("South West", "south_west", out)
     assert result.exit_code == 0, result.output
-    manifest = pd.read_csv(out / "manifest.csv", keep_default_na=False)
+    analysis = _analysis(out, "south-west")
+    manifest = pd.read_csv(analysis / "manifest.csv", keep_default_na=False)
     assert set(manifest.loc[manifest["kind"] == "table", "data_kind"]) >= {
         "microdata",
         "public",
         "published",
     }
-    assert (out / "tables" / "joint_commissioning_shortlist.csv").is_file()
-    assert (out / "tables" / "skills_gaps.csv").is_file()
+    assert (analysis / "tables" / "joint_commissioning_shortlist.csv").is_file()
+    assert (analysis / "tables" / "skills_gaps.csv").is_file()
     repo = Path(__file__).resolve().parents[1]
-    report = repo / "outputs" / "reports" / "regional_needs_assessment_south-west-own-data.html"
-    executed = (
-        repo / "outputs" / "notebooks" / "regional_needs_assessment_south-west-own-data.ipynb"
-    )
+    report = out / "reports" / "regional_needs_assessment_south-west-own-data.html"
+    executed = out / "notebooks" / "regional_needs_assessment_south-west-own-data.ipynb"
     for path in (report, executed):  # no absolute path of this machine in what may be shared
-        assert str(repo) not in path.read_text(encoding="utf-8"), path.name
+        text = path.read_text(encoding="utf-8")
+        assert str(repo) not in text and str(tmp_path) not in text, path.name
 
 
 def test_tiny_extract_releases_no_unsafe_count_and_logs_every_output(tmp_path):
-    out = tmp_path / "out"
-    result = _run("Eastern", "eastern_tiny", out)
+    result = _run("Eastern", "eastern_tiny", tmp_path / "out")
     assert result.exit_code == 0, result.output
+    out = _analysis(tmp_path / "out", "eastern")
     manifest = pd.read_csv(out / "manifest.csv", keep_default_na=False)
     written = {
         p.relative_to(out).as_posix()
@@ -97,3 +103,56 @@ def test_a_region_none_of_whose_rows_are_in_the_files_stops_and_writes_nothing(t
     assert not (tmp_path / "out").exists()
     repo = Path(__file__).resolve().parents[1]
     assert not (repo / "data" / "private" / "north-east" / "processed").exists()
+
+
+def _tree(folder: Path, skip: Path | None = None) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` (size, mtime), except under `skip` and Python caches."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and (skip is None or skip not in p.parents)
+    }
+
+
+def test_a_region_run_from_its_own_folder_keeps_everything_in_the_output_folder(
+    tmp_path, monkeypatch
+):
+    """An analyst's folder outside the project, relative paths: every result in --output-dir
+    (reports, index, notebook, workbook, disclosure log); nothing else changes, in the project
+    or beside the data; the England comparator is the national data; reruns are identical."""
+    repo = Path(__file__).resolve().parents[1]
+    analyst = tmp_path / "analyst"
+    shutil.copytree(FIXTURES / "south_west", analyst / "sw files")
+    monkeypatch.chdir(analyst)
+    watched = {name: _tree(repo / name) for name in ("outputs", "data")}
+    beside = _tree(analyst)
+    args = ["run", "--region", "south west", "--data-dir", "sw files", "--output-dir", "results"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = analyst / "results"
+    for name, before in watched.items():
+        assert _tree(repo / name) == before, f"{name}/ changed"
+    assert _tree(analyst, skip=out) == beside
+    assert not (repo / "data" / "private" / "south-west").exists()
+    report = out / "reports" / "regional_needs_assessment_south-west-own-data.html"
+    index = (out / "reports" / "index.html").read_text(encoding="utf-8")
+    assert report.is_file() and report.name in index
+    assert (out / "notebooks" / "regional_needs_assessment_south-west-own-data.ipynb").is_file()
+    log = pd.read_csv(out / "disclosure" / "summary.csv", keep_default_na=False)
+    assert set(log["analysis"]) == {"regions/south-west-own-data"}
+    for line in (str(report), str(out / "disclosure" / "report.html")):
+        assert line in result.output.replace("\n", "")  # the summary gives full paths
+    assert "Traceback" not in result.output and "DataWarning" not in result.output
+    cases = pd.read_csv(_analysis(out, "south-west") / "tables" / "cases_by_recipient.csv")
+    assert set(cases["england_basis"]) == {"synthetic national data"}
+    national = pd.read_parquet(repo / "data" / "processed" / "open_cases.parquet")
+    children = cases[cases["recipient_group"] == "children"]
+    assert children["count_england"].sum() > 5 * children["count_region"].sum()
+    assert national["region"].nunique() >= 7
+    first = {path: (out / path).read_bytes() for path in _tree(out)}
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    second = {path: (out / path).read_bytes() for path in _tree(out)}
+    assert sorted(second) == sorted(first)  # the earlier run replaced, nothing stale left
+    changed = [path for path in first if first[path] != second[path]]
+    assert not changed, f"not byte-identical on rerun: {changed}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,28 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long paths and messages stay whole lines
+
+
+def _user_path(path: Path) -> Path:
+    """A path typed by the user: relative to the current folder (not the project), '~' expanded."""
+    return Path(os.path.expanduser(path)).absolute()
+
+
+def _sheet_map(pairs: list[str]) -> dict[str, str]:
+    from nps_analysis.datasets.reading import parse_sheet_map
+
+    try:
+        return parse_sheet_map(pairs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--sheet") from exc
+
+
+SHEET_HELP = (
+    "Read a workbook sheet as a data set, e.g. --sheet 'open cases 22-23=open_cases' "
+    "('NAME=skip' leaves a sheet out). Repeatable."
+)
+REPORT_HELP = "Also write every problem, row by row, to this .xlsx or .csv file."
 
 
 def _tool(name: str) -> str:
@@ -33,11 +55,22 @@ def run(
         str | None, typer.Option(help="Run one pan-region's stages only, e.g. 'South West'.")
     ] = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="A region's own data folder (with --region).")
+        Path | None,
+        typer.Option(help="A region's own data folder (with --region), relative to this folder."),
     ] = None,
     output_dir: Annotated[
-        Path | None, typer.Option(help="With --data-dir: where results go.")
+        Path | None,
+        typer.Option(
+            help="With --data-dir: the one folder every result goes to (default: "
+            "nps-<region>-own-data here; never the default release outputs/)."
+        ),
     ] = None,
+    sheet: Annotated[list[str], typer.Option(help=SHEET_HELP)] = [],  # noqa: B006
+    keep_intermediate: Annotated[
+        bool,
+        typer.Option(help="With --data-dir: keep the private working folder of typed data."),
+    ] = False,
+    report: Annotated[Path | None, typer.Option(help=REPORT_HELP)] = None,
     force: Annotated[
         bool, typer.Option(help="Rerun stages even if nothing changed (one at a time).")
     ] = False,
@@ -60,11 +93,19 @@ def run(
 
         code = run_region_with_own_data(
             region,
-            resolve(data_dir),
+            _user_path(data_dir),
             console=console,
-            output_dir=None if output_dir is None else resolve(output_dir),
+            output_dir=None if output_dir is None else _user_path(output_dir),
+            sheet_map=_sheet_map(sheet),
+            keep_intermediate=keep_intermediate,
+            report_path=None if report is None else _user_path(report),
         )
         raise typer.Exit(code)
+    if output_dir is not None or sheet or keep_intermediate or report is not None:
+        raise typer.BadParameter(
+            "--output-dir, --sheet, --keep-intermediate and --report go with --data-dir "
+            "(a region's own files)"
+        )
     if force:
         cmd = [_tool("dvc"), "repro", "--force"]
         if region is not None:
@@ -132,40 +173,75 @@ def _reproduce(targets: list[str], jobs: int | None) -> int:
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="CSV or Excel files to check.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders to check (CSV, text, .xlsx, .xls, .ods, Parquet), relative "
+            "to this folder; a folder's data files are all checked, together."
+        ),
+    ],
     dataset: Annotated[
         str | None, typer.Option(help="Dataset name if it can't be inferred from the file name.")
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="The region `nps run --region` will run: its rows are counted."),
+    ] = None,
+    sheet: Annotated[list[str], typer.Option(help=SHEET_HELP)] = [],  # noqa: B006
+    report: Annotated[Path | None, typer.Option(help=REPORT_HELP)] = None,
 ) -> None:
-    """Check data files against the minimum data set; lists every problem and writes nothing."""
-    from nps_analysis.validation import validate_paths
+    """Check data files exactly as `nps run` will; lists every problem and writes nothing
+    (except the --report file)."""
+    from nps_analysis.validation import show_report, validate_report, write_problem_report
 
-    problems = validate_paths([resolve(p) for p in paths], dataset=dataset)
-    if problems:
-        for problem in problems:
-            console.print(
-                "✗ " + problem.describe(show_value=True), style="red", markup=False, highlight=False
-            )
+    sheet_map = _sheet_map(sheet)
+    if region is not None:
+        from nps_analysis.config import region_slug, region_slugs
+
+        try:
+            region = {s: n for n, s in region_slugs().items()}[region_slug(region)]
+        except ValueError as exc:
+            console.print(str(exc), style="red", markup=False)
+            raise typer.Exit(2) from exc
+    result = validate_report(
+        [_user_path(p) for p in paths], dataset, region=region, sheet_map=sheet_map
+    )
+    show_report(result, console)
+    if report is not None:
+        written = write_problem_report(result, _user_path(report))
         console.print(
-            f"[bold red]{len(problems)} problem(s) found; nothing was written.[/bold red]"
+            f"Every problem, row by row: {written} (it shows cell values: keep it with the data)",
+            markup=False,
+            highlight=False,
+        )
+    if result.errors:
+        console.print(
+            f"[bold red]{len(result.errors)} problem(s) found; nothing was written.[/bold red]"
         )
         raise typer.Exit(1)
-    console.print(f"[green]✓ {len(paths)} file(s) valid.[/green]")
+    console.print(
+        f"[green]✓ Valid: {len(result.frames)} data set(s) read, ready for nps run:[/green]"
+    )
+    for line in result.summary():
+        console.print(f"  {line}", markup=False, highlight=False)
 
 
 @app.command()
 def template(
     out: Annotated[
-        Path, typer.Argument(help="Where to write the Excel data request template.")
-    ] = Path("outputs/templates/nps_data_request_template.xlsx"),
+        Path,
+        typer.Argument(help="Where to write the Excel data request template (this folder)."),
+    ] = Path("nps_data_request_template.xlsx"),
 ) -> None:
     """Write the blank Excel data request template (one sheet per data set, with drop-downs)."""
     from nps_analysis.datasets.template import write_template
 
-    path = resolve(out)
+    path = _user_path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the template is an Excel workbook: give a name ending .xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_template(path)
-    console.print(f"Template written: {out}")
+    console.print(f"Template written: {path}", markup=False, highlight=False)
 
 
 @app.command()

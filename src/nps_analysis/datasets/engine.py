@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.datasets.reading import FORMULA_MARK, column_letter
 from nps_analysis.datasets.spec import (
     FALSE_SPELLINGS,
     TRUE_SPELLINGS,
@@ -23,12 +24,28 @@ from nps_analysis.datasets.spec import (
     DatasetSpec,
     Vocabulary,
     get_vocabulary,
+    header_key,
     match_key,
     raa_regions,
 )
 from nps_analysis.errors import Problem
 
 FY_PATTERN = re.compile(r"^(\d{4})\s*[/\-]\s*(\d{2}|\d{4})$")
+#: Excel and LibreOffice error values, as a cell or its CSV export holds them.
+EXCEL_ERROR = re.compile(
+    r"#(N/A|DIV/0!|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|"
+    r"CONNECT!|BUSY!|UNKNOWN!)|Err:\d{3}",
+    re.IGNORECASE,
+)
+#: A whole cell saying the row is a total ('Total', 'Grand total', 'Subtotal', 'Sum').
+TOTALS_CELL = re.compile(r"(grand\s*|sub\s*-?\s*)?(totals?|sum)\s*:?", re.IGNORECASE)
+#: Numbers: plain (1234.5, 1e12), with thousands commas (1,234.50), with a decimal comma.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+|[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?\d{1,3}(?:\.\d{3}){2,}")
+SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+#: Values longer than this get no 'did you mean' (difflib is quadratic in the length).
+MAX_SUGGEST_LENGTH = 100
 
 
 @dataclass
@@ -41,6 +58,9 @@ class CheckResult:
     frame: pd.DataFrame | None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    rows: np.ndarray | None = None  # spreadsheet row number of each frame row
+    skipped: str | None = None  # why a sheet or file was not read (template help, empty, ...)
+    notes: list[Problem] = field(default_factory=list)  # facts needing no fix (separator used)
 
 
 @dataclass
@@ -48,6 +68,7 @@ class _Ctx:
     file: str
     sheet: str | None
     rows: np.ndarray  # spreadsheet row number of each data row
+    separator: str = ","
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -95,16 +116,20 @@ class _Ctx:
             )
 
 
-def header_key(text: str) -> str:
-    """Header matching key: case-insensitive, surrounding whitespace ignored, inner runs -> '_'."""
-    return re.sub(r"[\s\-]+", "_", str(text).strip().casefold())
-
-
 def close_matches(value: str, choices: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
     """Known names that look like `value` (difflib), compared on matching keys."""
+    if len(value) > MAX_SUGGEST_LENGTH:
+        return []
     keyed = {match_key(c): c for c in choices}
     hits = difflib.get_close_matches(match_key(value), list(keyed), n=n, cutoff=0.6)
-    return [keyed[h] for h in hits]
+    initials = [c for c in choices if _initials(c) == value.strip().casefold()]
+    return list(dict.fromkeys(initials + [keyed[h] for h in hits]))[:n]
+
+
+def _initials(name: str) -> str:
+    """'North West' -> 'nw', 'Yorkshire & Humber' -> 'yh' (abbreviations get a suggestion)."""
+    words = [w for w in re.split(r"[\s&/\-]+", name) if w and w.casefold() != "and"]
+    return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
 
 
 def _did_you_mean(value: str, choices: tuple[str, ...]) -> str:
@@ -113,15 +138,20 @@ def _did_you_mean(value: str, choices: tuple[str, ...]) -> str:
 
 
 # ---------------------------------------------------------------------------------- headers
-def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFrame:
-    """Rename headers to spec names; report missing, duplicated and extra columns."""
+def _match_headers(
+    raw: pd.DataFrame, headers: list[str], spec: DatasetSpec, ctx: _Ctx, merged: list[str]
+) -> pd.DataFrame:
+    """Rename headers to spec names; report missing, duplicated, blank and extra columns."""
     wanted = {header_key(c): c for c in spec.column_names}
     rename: dict[Any, str] = {}
-    seen: dict[str, Any] = {}
+    seen: dict[str, str] = {}
     extra: list[str] = []
-    for h in raw.columns:
-        text = str(h)
-        if text.startswith("Unnamed:") and not raw[h].astype(bool).any():
+    unnamed: list[str] = []  # letters of columns with data but no header
+    for j, text in zip(raw.columns, headers, strict=True):
+        text = str(text)
+        if not text.strip() or text.startswith("Unnamed:"):
+            if raw[j].astype(str).str.strip().astype(bool).any():
+                unnamed.append(column_letter(int(j)))
             continue  # a blank header over a blank column: ignore
         target = wanted.get(header_key(text))
         if target is None:
@@ -130,14 +160,13 @@ def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFr
         if target in seen:
             ctx.error(
                 "duplicate_column",
-                f"column '{target}' appears more than once "
-                f"(headers {str(seen[target])!r} and {text!r})",
+                f"column '{target}' appears more than once (headers {seen[target]!r} and {text!r})",
                 "delete or rename one of the two columns",
                 column=target,
             )
             continue
-        seen[target] = h
-        rename[h] = target
+        seen[target] = text
+        rename[j] = target
         if text != target:
             ctx.warn(
                 "header_normalised",
@@ -146,7 +175,19 @@ def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFr
                 f"rename the header to exactly '{target}'",
                 column=target,
             )
+    for rng in merged:
+        ctx.error(
+            "merged_header",
+            f"header cells {rng} are merged, so the columns under them have no header of their own",
+            "unmerge the header cells and give every column its own header, as in the template",
+            row=1,
+        )
     missing = [c for c in spec.required_columns if c not in seen]
+    no_header = (
+        f"; column(s) {', '.join(unnamed)} have data but no header (merged or blank header cells?)"
+        if unnamed
+        else ""
+    )
     for col in missing:
         hits = difflib.get_close_matches(
             header_key(col), [header_key(e) for e in extra], n=2, cutoff=0.6
@@ -154,9 +195,15 @@ def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFr
         hint = f"; a column headed {' or '.join(repr(h) for h in hits)} may be it" if hits else ""
         ctx.error(
             "missing_column",
-            f"required column '{col}' is missing{hint}",
+            f"required column '{col}' is missing{hint}{no_header}",
             f"add a column headed '{col}' (see docs/data-dictionary.md)",
             column=col,
+        )
+    if unnamed and not missing and not merged:
+        ctx.warn(
+            "blank_header",
+            f"column(s) {', '.join(unnamed)} have data but no header; they were ignored",
+            "give the column a header, or delete it",
         )
     if extra:
         ctx.warn(
@@ -168,10 +215,63 @@ def _match_headers(raw: pd.DataFrame, spec: DatasetSpec, ctx: _Ctx) -> pd.DataFr
     return raw[list(rename)].rename(columns=rename)
 
 
+def _totals_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Rows (positions) where a whole cell says 'Total', 'Grand total', 'Subtotal' or 'Sum'."""
+    hit = np.zeros(len(raw), dtype=bool)
+    for j in raw.columns:
+        codes, uniq = pd.factorize(raw[j], use_na_sentinel=True)
+        text = pd.Series(np.asarray(uniq, dtype=object), dtype=object).astype(str).str.strip()
+        is_total = np.append(text.str.fullmatch(TOTALS_CELL).to_numpy(dtype=bool), False)
+        hit |= is_total[np.where(codes < 0, len(text), codes)]
+    return hit
+
+
 # ---------------------------------------------------------------------------------- columns
-def _parse_number(u: pd.Series, money: bool) -> np.ndarray:
-    text = u.str.replace(r"[£,\s]|^GBP", "", regex=True) if money else u
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+def _parse_number(u: pd.Series, money: bool, separator: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers of unique texts `u`, and why each unparsed one failed: '' (parsed or blank),
+    'decimal_comma', 'ambiguous_number' or 'not_a_number'.
+
+    Accepted: plain numbers (1234.5, 1e12); thousands commas where unambiguous (1,234.50, and
+    1,234 unless the file is semicolon-separated, where the comma is the decimal mark); money may
+    carry '£' / 'GBP' and spaces between digit groups. Refused with their own rule: decimal commas
+    (2,50; 1.234,50) and commas in other places (1,234,50).
+    """
+    s = u.str.strip()
+    pound = np.zeros(len(s), dtype=bool)
+    if money:
+        parts = s.str.extract(r"^([+-]?)\s*(£|GBP)?\s*(.*)$", flags=re.IGNORECASE)
+        pound = parts[1].notna().to_numpy()
+        s = parts[0].fillna("") + parts[2].fillna("").str.replace(
+            r"[\s\u00a0\u202f]", "", regex=True
+        )
+    plain = s.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
+    grouped = s.str.fullmatch(GROUPED_NUMBER).to_numpy(dtype=bool)
+    has_point = s.str.contains(".", regex=False).to_numpy(dtype=bool)
+    ambiguous_group = grouped & ~has_point & ~pound & (separator == ";")
+    ok = plain | (grouped & ~ambiguous_group)
+    text = s.where(plain, s.str.replace(",", "", regex=False)).where(ok)
+    num = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+    num[~np.isfinite(num)] = np.nan
+    decimal = s.str.fullmatch(DECIMAL_COMMA).to_numpy(dtype=bool) & ~grouped
+    comma = s.str.contains(",", regex=False).to_numpy(dtype=bool)
+    reason = np.full(len(s), "", dtype=object)
+    reason[np.isnan(num) & (s != "").to_numpy()] = "not_a_number"
+    reason[~ok & comma & ~decimal] = "ambiguous_number"
+    reason[ambiguous_group] = "ambiguous_number"
+    reason[~ok & decimal] = "decimal_comma"
+    return num, reason
+
+
+def _number_message(column: str, separator: str) -> Callable[[str], str]:
+    def message(value: str) -> str:
+        if separator == ";" and GROUPED_NUMBER.fullmatch(value.strip()):
+            return (
+                f"'{column}' is ambiguous in a semicolon-separated file, where the comma is the "
+                "decimal mark: it may be a whole number with a thousands comma or a decimal"
+            )
+        return f"'{column}' has commas that are not thousands separators (groups of three digits)"
+
+    return message
 
 
 def _parse_date(u: pd.Series) -> pd.Series:
@@ -191,6 +291,33 @@ def _parse_fy(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return canon, start_i
 
 
+def _special_cells(
+    u: pd.Series, blank_u: np.ndarray, codes: np.ndarray, values: np.ndarray, col: str, ctx: _Ctx
+) -> np.ndarray:
+    """Report Excel error values and formulas without a saved result; their unique positions."""
+    error_u = u.str.fullmatch(EXCEL_ERROR).to_numpy(dtype=bool) & ~blank_u
+    formula_u = (u.str.startswith(FORMULA_MARK) & (u.str.len() > 1)).to_numpy(dtype=bool)
+    ctx.cell_errors(
+        error_u[codes],
+        values,
+        rule="excel_error_value",
+        column=col,
+        message="the cell holds a spreadsheet error value, not data (the formula behind it failed)",
+        fix="correct the formula or type the value in; then save again",
+    )
+    ctx.cell_errors(
+        formula_u[codes],
+        values,
+        rule="formula_without_value",
+        column=col,
+        message="the cell holds a formula with no saved result (the program that wrote the "
+        "file did not calculate it)",
+        fix="open the file in Excel or LibreOffice (it calculates the formula) and save it "
+        "again, or paste the values over the formulas",
+    )
+    return error_u | formula_u
+
+
 def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: _Ctx) -> Any:
     """Check one column; return its typed values (NA where blank or invalid)."""
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
@@ -200,7 +327,10 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     blank_u = np.append(blank_u, True)
     u = pd.concat([u, pd.Series([""])], ignore_index=True)
     values = u.to_numpy(dtype=object)[codes]
-    blank = blank_u[codes]
+    special_u = _special_cells(u, blank_u, codes, values, col.name, ctx)
+    u = u.where(~special_u, "")
+    blank_u = blank_u | special_u
+    blank = (blank_u & ~special_u)[codes]
     if not col.nullable and blank.any():
         ctx.cell_errors(
             blank,
@@ -212,22 +342,56 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         )
     kind = col.type
     if kind in ("id", "string"):
+        if col.max_length is not None:
+            lengths = u.str.len().to_numpy()
+            long_u = lengths > col.max_length
+            if long_u.any():
+                ctx.cell_errors(
+                    long_u[codes],
+                    values,
+                    rule="text_too_long",
+                    column=col.name,
+                    message=lambda v: (
+                        f"'{col.name}' is {len(v):,} characters long; the limit is "
+                        f"{col.max_length:,} (longer than any real value: see the data dictionary)"
+                    ),
+                    fix="check the cell: a whole column or file pasted into one cell?",
+                )
         arr = pd.array(np.where(blank_u, None, u.to_numpy(dtype=object))[codes], dtype="string")
         if col.unique:
             _check_unique_ids(pd.Series(arr), col.name, ctx)
         return arr
     if kind in ("number", "integer", "money"):
-        num_u = _parse_number(u, money=kind == "money")
-        bad_u = np.isnan(num_u) & ~blank_u
-        if bad_u.any():
-            ctx.cell_errors(
-                bad_u[codes],
-                values,
-                rule="not_a_number",
-                column=col.name,
-                message=f"'{col.name}' must be a number",
-                fix="enter a plain number (no words or units)",
-            )
+        num_u, reason_u = _parse_number(u, kind == "money", ctx.separator)
+        reason_u = np.where(blank_u, "", reason_u)
+        ctx.cell_errors(
+            (reason_u == "decimal_comma")[codes],
+            values,
+            rule="decimal_comma",
+            column=col.name,
+            message=f"'{col.name}' uses a comma as the decimal mark (or full stops between "
+            "thousands), as a European number format writes it",
+            fix="write numbers with a full stop as the decimal mark and no thousands "
+            "separators (e.g. 2.50, 1234.50); in Excel set File > Options > Advanced > decimal "
+            "separator '.' before saving, or correct the cells",
+        )
+        ctx.cell_errors(
+            (reason_u == "ambiguous_number")[codes],
+            values,
+            rule="ambiguous_number",
+            column=col.name,
+            message=_number_message(col.name, ctx.separator),
+            fix="write the number plainly, without commas (e.g. 1234 or 1234.50)",
+        )
+        ctx.cell_errors(
+            (reason_u == "not_a_number")[codes],
+            values,
+            rule="not_a_number",
+            column=col.name,
+            message=f"'{col.name}' must be a number",
+            fix="enter a plain number (no words or units)"
+            + ("; '£' and thousands commas are accepted" if kind == "money" else ""),
+        )
         num = num_u[codes]
         if kind == "integer":
             frac = ~np.isnan(num_u) & (num_u != np.round(num_u))
@@ -294,7 +458,21 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         return pd.Categorical.from_codes(cat_u[codes], categories=categories)
     if kind == "date":
         dt_u = _parse_date(u)
-        bad_u = dt_u.isna().to_numpy() & ~blank_u
+        order = _slash_date_order(u)
+        us_u = order == "month_first"
+        bad_u = dt_u.isna().to_numpy() & ~blank_u & ~us_u
+        if us_u.any():
+            ctx.cell_errors(
+                us_u[codes],
+                values,
+                rule="month_first_date",
+                column=col.name,
+                message=f"'{col.name}' has dates written month first (US style, e.g. "
+                "09/30/2023), so dates like 10/01/2022 in it cannot be read safely",
+                fix="write dates as YYYY-MM-DD (or DD/MM/YYYY, day first); in LibreOffice set "
+                "the cells' format or locale to English (UK) before saving",
+            )
+            dt_u = dt_u.where(~us_u)
         if bad_u.any():
             ctx.cell_errors(
                 bad_u[codes],
@@ -324,7 +502,52 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     raise ValueError(f"unknown column type {kind!r}")  # pragma: no cover
 
 
+def _slash_date_order(u: pd.Series) -> np.ndarray:
+    """Per unique text: 'month_first' for every d/m/yyyy date of a column that holds a date only
+    readable month first (e.g. 09/30/2023): its ambiguous dates (10/01/2022) are unsafe too."""
+    parts = u.str.extract(SLASH_DATE)
+    first = pd.to_numeric(parts[0], errors="coerce").to_numpy()
+    second = pd.to_numeric(parts[1], errors="coerce").to_numpy()
+    slash = ~np.isnan(first)
+    with np.errstate(invalid="ignore"):
+        month_first = slash & (second > 12) & (first <= 12)
+        day_first = slash & (first > 12) & (second <= 12)
+    out = np.full(len(u), "", dtype=object)
+    if month_first.any() and not day_first.any():
+        out[slash & ~(first > 12)] = "month_first"
+    elif month_first.any():
+        out[month_first] = "month_first"
+    return out
+
+
+def _fmt(x: float) -> str:
+    """A limit as written in messages: 1,000,000 not 1e+06."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def _check_plausible(num: np.ndarray, col: ColumnSpec, ctx: _Ctx) -> None:
+    """Warn (once per column, with the first rows) about values above the plausible limit."""
+    if col.plausible_max is None:
+        return
+    with np.errstate(invalid="ignore"):
+        high = num > col.plausible_max
+    if high.any():
+        rows = ctx.rows[np.flatnonzero(high)].tolist()
+        listed = ", ".join(str(r) for r in rows[:5]) + (
+            f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
+        )
+        ctx.warn(
+            "implausible_value",
+            f"{len(rows):,} row(s) have '{col.name}' above {_fmt(col.plausible_max)} "
+            f"({col.plausible_reason}): rows {listed}",
+            "check these values (e.g. pence entered as pounds, a total, a typing slip); if they "
+            "are right, nothing to do",
+            column=col.name,
+        )
+
+
 def _check_range(num: np.ndarray, values: np.ndarray, col: ColumnSpec, ctx: _Ctx) -> None:
+    _check_plausible(num, col, ctx)
     with np.errstate(invalid="ignore"):
         low = np.zeros(num.shape, dtype=bool)
         if col.min is not None:
@@ -342,11 +565,15 @@ def _check_range(num: np.ndarray, values: np.ndarray, col: ColumnSpec, ctx: _Ctx
             fix="amounts must be 0 or more; check the sign",
         )
         low = np.zeros(num.shape, dtype=bool)
-    lo = f"more than {col.min:g}" if col.min_exclusive else f"at least {col.min:g}"
+    lo = (
+        (f"more than {_fmt(col.min)}" if col.min_exclusive else f"at least {_fmt(col.min)}")
+        if col.min is not None
+        else ""
+    )
     rng = " and ".join(
         p
         for p in ([lo] if col.min is not None else [])
-        + ([f"at most {col.max:g}"] if col.max is not None else [])
+        + ([f"at most {_fmt(col.max)}"] if col.max is not None else [])
     )
     ctx.cell_errors(
         low | high,
@@ -618,11 +845,32 @@ def check_table(
     file: str,
     sheet: str | None = None,
     vocabularies: dict[str, Vocabulary] | None = None,
+    headers: list[str] | None = None,
+    separator: str = ",",
+    merged_header: list[str] | None = None,
 ) -> CheckResult:
-    """Check a text table (every cell a str) against `spec`; return a typed frame or problems."""
+    """Check a text table (every cell a str) against `spec`; return a typed frame or problems.
+
+    `headers` are the header texts of `raw`'s columns (default: the column labels); `separator`
+    is the CSV separator (a comma in a semicolon-separated file may be a decimal mark);
+    `merged_header` lists merged header cell ranges ('E1:F1').
+    """
     vocabularies = dict(vocabularies or {})
-    ctx = _Ctx(file, sheet, np.empty(0, dtype="int64"))
-    df = _match_headers(raw.reset_index(drop=True), spec, ctx)
+    ctx = _Ctx(file, sheet, np.empty(0, dtype="int64"), separator)
+    raw = raw.reset_index(drop=True)
+    if headers is None:
+        headers = [str(c) for c in raw.columns]
+    raw = raw.set_axis(range(raw.shape[1]), axis=1)
+    totals = _totals_rows(raw)
+    for i in np.flatnonzero(totals):
+        ctx.error(
+            "totals_row",
+            "this row looks like a totals row (a cell says 'Total' or 'Sum'), not a record",
+            "delete total and subtotal rows: the analysis adds the rows up itself",
+            row=int(i) + 2,
+        )
+    df = _match_headers(raw, headers, spec, ctx, list(merged_header or []))
+    df = df[~totals]
     if df.shape[1]:
         nonblank = np.zeros(len(df), dtype=bool)
         for c in df.columns:
@@ -642,7 +890,12 @@ def check_table(
             "the table has a header but no data rows",
             "add the data below the header row (or remove this file / sheet)",
         )
+        if totals.any():
+            ctx.errors = [p for p in ctx.errors if p.rule == "totals_row"]
         return CheckResult(spec.name, file, sheet, None, ctx.errors, ctx.warnings)
+    if any(p.rule == "merged_header" for p in ctx.errors):
+        # the columns are not those of the spec: cell problems would only repeat that
+        return CheckResult(spec.name, file, sheet, None, _sorted(ctx.errors), ctx.warnings)
     typed: dict[str, Any] = {}
     for col in spec.columns:
         if col.name not in df.columns:
@@ -655,10 +908,14 @@ def check_table(
     for rule in spec.rules:
         RULES[rule["rule"]](frame, rule, ctx)
     ok = not ctx.errors
-    errors = sorted(
-        ctx.errors, key=lambda p: -1 if p.row is None else p.row
-    )  # stable: column order kept
-    return CheckResult(spec.name, file, sheet, frame if ok else None, errors, ctx.warnings)
+    return CheckResult(
+        spec.name, file, sheet, frame if ok else None, _sorted(ctx.errors), ctx.warnings, ctx.rows
+    )
+
+
+def _sorted(errors: list[Problem]) -> list[Problem]:
+    """File-level problems first, then by row (stable: column order kept within a row)."""
+    return sorted(errors, key=lambda p: -1 if p.row is None else p.row)
 
 
 def empty_frame(spec: DatasetSpec) -> pd.DataFrame:

@@ -91,6 +91,9 @@ class ColumnSpec:
     min_exclusive: bool = False
     vocabulary: str | None = None
     blank_label: str | None = None
+    max_length: int | None = None
+    plausible_max: float | None = None
+    plausible_reason: str = ""
 
     @property
     def vocab_name(self) -> str | None:
@@ -157,6 +160,11 @@ def get_spec(name: str) -> DatasetSpec:
 def all_specs() -> list[DatasetSpec]:
     """Specs of every data set, in documented order."""
     return [get_spec(n) for n in DATASET_NAMES]
+
+
+def header_key(text: str) -> str:
+    """Header matching key: case-insensitive, surrounding whitespace ignored, inner runs -> '_'."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().casefold())
 
 
 # ----------------------------------------------------------------------------- vocabularies

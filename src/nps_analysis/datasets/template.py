@@ -15,28 +15,84 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from nps_analysis.datasets.dictionary import TYPE_LABELS, _allowed
-from nps_analysis.datasets.reading import README_SHEET
-from nps_analysis.datasets.spec import CATEGORICAL_VOCABULARIES, all_specs, get_vocabulary
+from nps_analysis.datasets.dictionary import TYPE_LABELS
+from nps_analysis.datasets.reading import LISTS_SHEET, README_SHEET, TEMPLATE_TITLE
+from nps_analysis.datasets.spec import (
+    CATEGORICAL_VOCABULARIES,
+    ColumnSpec,
+    all_specs,
+    get_vocabulary,
+)
 
 FIXED_TIME = dt.datetime(2024, 11, 1, 0, 0, 0)
-LISTS_SHEET = "lists"
 MAX_ROW = 100_000
 BOOLEAN_CHOICES = '"yes,no"'
+#: Widest a data column is made (characters); the read-me's description column is wrapped.
+MAX_WIDTH = 45
+#: Lists longer than this are not spelled out in the read-me (the drop-down offers them).
+MAX_LISTED = 10
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
+def plain_allowed(col: ColumnSpec) -> str:
+    """The allowed values of a column as plain text (the read-me shows no Markdown)."""
+    parts: list[str] = []
+    if col.vocab_name:
+        values = get_vocabulary(col.vocab_name).values
+        if len(values) <= MAX_LISTED:
+            parts.append(", ".join(values))
+        else:
+            parts.append(f"one of the {len(values)} names in the drop-down list")
+        if col.blank_label:
+            parts.append(f"blank = {col.blank_label}")
+    if col.type == "boolean":
+        parts.append("yes or no")
+    if col.min is not None:
+        parts.append(f"{'more than' if col.min_exclusive else 'at least'} {_number(col.min)}")
+    if col.max is not None:
+        parts.append(f"at most {_number(col.max)}")
+    if col.plausible_max is not None:
+        parts.append(f"above {_number(col.plausible_max)} is checked (warning)")
+    if col.max_length is not None:
+        parts.append(f"at most {col.max_length} characters")
+    if col.type == "financial_year":
+        parts.append("YYYY/YY, e.g. 2022/23")
+    if col.type == "date":
+        parts.append("a date (YYYY-MM-DD or DD/MM/YYYY)")
+    if col.unique:
+        parts.append("unique")
+    return "; ".join(parts)
+
+
+def column_width(col: ColumnSpec) -> int:
+    """A data sheet column wide enough for its header, example and longest list value."""
+    texts = [col.name, col.example]
+    if col.vocab_name:
+        texts += list(get_vocabulary(col.vocab_name).values)
+    return min(MAX_WIDTH, max(12, max(len(t) for t in texts) + 3))
 
 
 def _readme(wb: Workbook) -> None:
     ws = wb.active
     ws.title = README_SHEET
     rows: list[tuple[str, ...]] = [
-        ("National Picture of Adoption Support Commissioning: data request template",),
+        (TEMPLATE_TITLE,),
         (
-            "Fill in one sheet per data set (sheet names must stay as they are). Row 1 holds the headers; "
-            "enter one record per row from row 2. Leave a sheet empty if you are not supplying that data set.",
+            "Fill in one sheet per data set (sheet names must stay as they are). Row 1 holds the "
+            "headers; enter one record per row from row 2, with no title rows, merged cells or "
+            "totals rows. Leave a sheet empty if you are not supplying that data set.",
         ),
-        ("Check the filled-in workbook with:  nps validate <this file>.xlsx",),
         (
-            "Drop-down lists offer the accepted values; yes/no columns also accept true/false, y/n, 1/0.",
+            "Check the filled-in workbook with:  nps validate <this file>  (it may be saved as "
+            ".xlsx, .ods or .xls, or each sheet as CSV).",
+        ),
+        (
+            "Drop-down lists offer the accepted values; yes/no columns also accept true/false, "
+            "y/n, 1/0. Numbers: a full stop for decimals (2.50); amounts may carry £ and "
+            "thousands commas (£1,234.50).",
         ),
         ("This workbook holds record-level data once filled in: store and send it securely.",),
         (),
@@ -54,7 +110,7 @@ def _readme(wb: Workbook) -> None:
                     TYPE_LABELS[c.type],
                     "optional" if c.optional else "yes",
                     "yes" if c.nullable else "no",
-                    _allowed(c).replace("`", ""),
+                    plain_allowed(c),
                     c.description,
                 )
             )
@@ -63,8 +119,11 @@ def _readme(wb: Workbook) -> None:
     ws["A1"].font = Font(bold=True, size=14)
     for cell in ws[7]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFG", (16, 28, 14, 10, 12, 40, 90), strict=True):
+    for letter, width in zip("ABCDEFG", (16, 28, 14, 10, 12, 50, 90), strict=True):
         ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=8, min_col=6, max_col=7):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _lists(wb: Workbook) -> dict[str, str]:
@@ -79,6 +138,7 @@ def _lists(wb: Workbook) -> dict[str, str]:
         for i, v in enumerate(values, start=2):
             ws.cell(row=i, column=j, value=v)
         refs[name] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}"
+        ws.column_dimensions[letter].width = min(MAX_WIDTH, max(map(len, [name, *values])) + 3)
     ws.sheet_state = "hidden"
     return refs
 
@@ -128,7 +188,7 @@ def build_workbook() -> Workbook:
                 f"{'; may be blank' if col.nullable else '; required'})",
                 "nps",
             )
-            ws.column_dimensions[get_column_letter(j)].width = max(12, len(col.name) + 4)
+            ws.column_dimensions[get_column_letter(j)].width = column_width(col)
             rng = f"{get_column_letter(j)}2:{get_column_letter(j)}{MAX_ROW}"
             dv = None
             if col.type == "boolean":
