@@ -1,0 +1,181 @@
+"""Joint protection: suppress more cells until the audit of the whole release passes.
+
+Greedy audit-and-extend loop (docs/disclosure-audit.md, *Protection*). Each round attacks the
+release. Each violating cell v (in table/row/column order), with feasible interval [lo, hi]
+narrower than w = `rule.min_width`, gets a *protection pattern*: an LP over the intruder's own
+system looks for a table with v >= lo + w (or v <= hi - w, whichever is cheaper) in which
+released candidate counts may change, at a price per unit of change of (value + 1) summed over
+the count's copies. Every count the LP changes is suppressed (with all its copies): then both
+the old extreme table and the LP's table fit the release, so v's LP interval is at least w wide.
+A released derived value (a relation) may be broken too, at the price of suppressing the cells
+it is derived from. Counts chosen earlier in the round are free, so violating cells share
+patterns. Newly suppressed cells are attacked in the next round; the loop stops when the audit
+passes or no candidate helps. Deterministic: HiGHS is, and the order is fixed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from nps_analysis.disclosure.intervals import AuditReport, ProtectionRule, audit
+from nps_analysis.disclosure.model import Cell, CellKey, Dimension, Relation
+from nps_analysis.disclosure.system import LinearSystem, build_system
+
+
+@dataclass(frozen=True)
+class Protection:
+    """The extra cells to suppress (in the order chosen), what they cost, and the final audit."""
+
+    extra: tuple[CellKey, ...]
+    withdrawn: tuple[str, ...]  # sources of relations derived from an extra cell
+    value_hidden: int  # total of the extra cells' values
+    rounds: int  # audits run
+    report: AuditReport  # the audit of the release with the extra cells suppressed
+
+    @property
+    def cells_added(self) -> int:
+        """How many more cells are suppressed."""
+        return len(self.extra)
+
+    @property
+    def passed(self) -> bool:
+        """True when the protected release passes the audit."""
+        return self.report.passed
+
+
+class _Patterns:
+    """The pattern LPs of one round (see the module docstring)."""
+
+    def __init__(
+        self,
+        system: LinearSystem,
+        relations: Sequence[Relation],
+        allowed: set[CellKey],
+        values: dict[CellKey, int],
+    ) -> None:
+        self.system = system
+        row_of = {k: r for r, keys in enumerate(system.row_cells) for k in keys}
+        # a count can change when all its copies may be suppressed
+        soft = [r for r, keys in enumerate(system.row_cells) if keys and set(keys) <= allowed]
+        # a derived value goes with its cells: left out of the LP, withdrawn if the LP breaks it
+        self.derived = {
+            r: {k for c in relation.derived_from for k in system.row_cells[row_of[c]]}
+            for relation, r in zip(relations, system.relation_rows, strict=True)
+            if relation.derived_from and all(row_of.get(c) in soft for c in relation.derived_from)
+        }
+        matrix, m = system.matrix.tocsr(), len(soft)
+        hard = np.setdiff1d(np.arange(matrix.shape[0]), [*soft, *self.derived])
+        self.n, self.m, self.soft, self.matrix = matrix.shape[1], m, soft, matrix
+        self.price = np.array([sum(values[k] + 1 for k in system.row_cells[r]) for r in soft])
+        eye = sparse.eye_array(m, format="csr")
+        self.constraints = [
+            LinearConstraint(
+                sparse.hstack([matrix[hard], sparse.csr_array((len(hard), 2 * m))]),
+                system.lower[hard],
+                system.upper[hard],
+            ),
+            LinearConstraint(
+                sparse.hstack([matrix[soft], -eye, eye]), system.lower[soft], system.upper[soft]
+            ),
+        ]
+        self.target = {c.key: t for c, t in zip(system.suppressed, system.target_of, strict=True)}
+        self.chosen: set[CellKey] = set()
+
+    def protect(self, key: CellKey, lo: float, hi: float, width: float) -> None:
+        """Choose the cheapest pattern that moves `key` to lo + width or hi - width."""
+        cells = self.system.row_cells
+        free = np.array([bool(set(cells[r]) & self.chosen) for r in self.soft], dtype=bool)
+        price = np.where(free, 0.0, self.price)
+        c = np.concatenate([np.zeros(self.n), price, price])
+        target = self.system.targets[[self.target[key]]]
+        row = sparse.hstack([target, sparse.csr_array((1, 2 * self.m))])
+        best = None
+        for goal in ((lo + width, math.inf), (-math.inf, hi - width)):
+            if goal[1] < 0:
+                continue
+            res = milp(
+                c,
+                bounds=Bounds(0, np.inf),
+                constraints=[*self.constraints, LinearConstraint(row, *goal)],
+            )
+            if res.status == 0 and (best is None or res.fun < best.fun - 1e-9):
+                best = res
+        if best is None:
+            return
+        change = best.x[self.n : self.n + self.m] + best.x[self.n + self.m :]
+        for i in np.flatnonzero(change > 1e-6):
+            self.chosen.update(cells[self.soft[i]])
+        x = best.x[: self.n]
+        for r, sources in self.derived.items():
+            value = self.matrix[[r]] @ x
+            broken = (
+                value[0] < self.system.lower[r] - 1e-6 or value[0] > self.system.upper[r] + 1e-6
+            )
+            if broken and not sources & self.chosen:
+                self.chosen.update(sources)
+
+
+def protect(
+    dimensions: Sequence[Dimension],
+    cells: Sequence[Cell],
+    relations: Sequence[Relation] = (),
+    candidates: Iterable[CellKey] | None = None,
+    rule: ProtectionRule | None = None,
+    *,
+    suppressed_bounds: tuple[float, float] = (0, math.inf),
+    time_limit: float = 60.0,
+    max_rounds: int = 20,
+) -> Protection:
+    """Suppress released `candidates` (default: every released cell) until `audit` passes.
+
+    `time_limit` applies to each round's attack. Returns the last audit too: when no candidate
+    helps any more, `passed` is False and the run must publish nothing."""
+    rule = rule or ProtectionRule()
+    by_key = {c.key: c for c in cells}
+    allowed = {c.key for c in cells if not c.suppressed} if candidates is None else set(candidates)
+    if bad := sorted(k for k in allowed if k not in by_key or by_key[k].suppressed):
+        raise ValueError(f"candidates must be released cells: {bad[:5]}")
+    values = {k: int(by_key[k].value or 0) for k in allowed}
+    extra: list[CellKey] = []
+    rounds = 0
+    while True:
+        rounds += 1
+        hidden = set(extra)
+        current = [dataclasses.replace(c, value=None) if c.key in hidden else c for c in cells]
+        kept = [r for r in relations if not hidden & set(r.derived_from)]
+        options = {"suppressed_bounds": suppressed_bounds}
+        report = audit(dimensions, current, kept, rule=rule, time_limit=time_limit, **options)
+        if report.passed or rounds == max_rounds:
+            break
+        system = build_system(dimensions, current, kept, **options)
+        patterns = _Patterns(system, kept, allowed - hidden, values)
+        for v in _ordered(report.violations):
+            exact = v.status == "exact"
+            lo, hi = (v.lower, v.upper) if exact else (v.seen_lower, v.seen_upper)
+            patterns.protect((v.table, v.row, v.column), lo, hi, rule.min_width)
+        if not patterns.chosen - hidden:
+            break
+        extra.extend(sorted(patterns.chosen - hidden))
+    withdrawn = tuple(
+        dict.fromkeys(r.source for r in relations if set(extra) & set(r.derived_from))
+    )
+    return Protection(
+        extra=tuple(extra),
+        withdrawn=withdrawn,
+        value_hidden=sum(values[k] for k in extra),
+        rounds=rounds,
+        report=report,
+    )
+
+
+def _ordered(violations: pd.DataFrame) -> list:
+    """Violations in table/row/column order."""
+    return list(violations.sort_values(["table", "row", "column"]).itertuples())
