@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help install data reproduce test test-fast lab lint format lock bench clean-outputs
+.PHONY: help install data browser reproduce test test-fast lab lint format lock bench clean-outputs
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,7 +34,17 @@ reproduce: install ## Run the whole pipeline (DVC; independent stages in paralle
 data: install ## Build the processed inputs the notebooks read (synthetic default + public statistics)
 	$(BIN)/dvc repro process public_data
 
-test: data ## Run the whole test suite (unit tests, notebooks under nbval, pipeline checks)
+browser: ## Install Debian's chromium when missing (the accessibility tests drive it; root + apt)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: install Debian's 'chromium' package" >&2; exit 1; \
+	  fi; }
+
+test: data browser ## Run the whole test suite (unit tests, notebooks under nbval, pipeline and browser checks)
 	$(BIN)/python -m pytest
 
 test-fast: install ## Unit tests only (skips notebook execution and pipeline runs)

@@ -123,3 +123,140 @@ def local_links(html: str) -> list[str]:
     """Relative link and image targets in a page (external URLs, anchors and data URIs left out)."""
     targets = re.findall(r'(?:href|src)="([^"#]+)"', html)
     return [t for t in targets if not re.match(r"^(https?:|mailto:|data:|javascript:)", t)]
+
+
+# --------------------------------------------------------------------------- release checks
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+"""axe-core rule tags for WCAG 2.2 levels A and AA (2.0, 2.1 and 2.2 success criteria)."""
+PLACEHOLDER_ALT = re.compile(
+    r"^(no description.*|image|chart|figure|graph|picture|plot|untitled|png|svg|none)\.?$", re.I
+)
+BAD_CELLS = {"nan", "NaN", "None", "True", "False", "<NA>", "NaT", "inf", "-inf"}
+
+PAGE_FACTS_JS = """() => {
+  const text = el => (el ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
+  const tables = Array.from(document.querySelectorAll('table')).map(t => {
+    const wrap = t.closest('.nps-table');
+    const named = t.getAttribute('aria-labelledby');
+    const title = t.caption ? text(t.caption) : (named ? text(document.getElementById(named)) : '');
+    const heads = Array.from(t.querySelectorAll('thead tr.gt_col_headings th, thead tr:last-child th')).map(text);
+    const rows = Array.from(t.tBodies).flatMap(b => Array.from(b.rows)).map(r =>
+      Array.from(r.cells).map(c => ({text: text(c), numeric: c.classList.contains('gt_right')})));
+    return {title, heads, rows, table: wrap ? wrap.dataset.table || '' : '', csv: wrap ? wrap.dataset.csv || '' : ''};
+  });
+  const images = Array.from(document.images).map(i => ({alt: i.getAttribute('alt'), ok: i.complete && i.naturalWidth > 0}));
+  return {title: document.title, tables, images};
+}"""
+
+
+def release_checks(chromium: str, folder: Path, pages: list[str]) -> dict[str, dict]:
+    """Load each page (served from `folder`) in Chromium through Playwright: axe-core's WCAG 2.2
+    A/AA violations and the facts the convention checks need (title, tables, images)."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    results: dict[str, dict] = {}
+    with serve(folder) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            for name in pages:
+                page.goto(f"{base}/{name}", wait_until="load")
+                violations = axe.run(page, options=options).response["violations"]
+                facts = page.evaluate(PAGE_FACTS_JS)
+                facts["violations"] = [
+                    {
+                        "id": v["id"],
+                        "impact": v["impact"],
+                        "nodes": len(v["nodes"]),
+                        "target": v["nodes"][0]["target"] if v["nodes"] else [],
+                    }
+                    for v in violations
+                ]
+                results[name] = facts
+        finally:
+            browser.close()
+    return results
+
+
+def convention_problems(results: dict[str, dict], folder: Path) -> list[str]:
+    """Everything the pages get wrong besides axe: titles, alt text, table titles, raw values,
+    decimals and separators, and HTML tables that differ from the released CSV once formatted."""
+    import pandas as pd
+
+    from nps_analysis.release.formatting import format_value
+    from nps_analysis.release.metadata import table_spec
+
+    problems: list[str] = []
+    titles = [facts["title"] for facts in results.values()]
+    for name, facts in results.items():
+        where = name
+        if facts["title"].strip() in ("", "Notebook"):
+            problems.append(f"{where}: page titled {facts['title']!r}")
+        if titles.count(facts["title"]) > 1:
+            problems.append(f"{where}: title {facts['title']!r} is not unique")
+        for v in facts["violations"]:
+            problems.append(
+                f"{where}: axe {v['id']} ({v['impact']}) on {v['nodes']} node(s) {v['target']}"
+            )
+        for image in facts["images"]:
+            alt = (image["alt"] or "").strip()
+            if not alt or PLACEHOLDER_ALT.match(alt):
+                problems.append(f"{where}: image with missing or placeholder alt text {alt!r}")
+            if not image["ok"]:
+                problems.append(f"{where}: broken image")
+        for table in facts["tables"]:
+            label = table["table"] or table["title"][:60]
+            if not table["title"]:
+                problems.append(f"{where}: untitled table {label!r}")
+            cells = [c for row in table["rows"] for c in row]
+            bad = sorted({c["text"] for c in cells if c["text"] in BAD_CELLS})
+            if bad:
+                problems.append(f"{where}: table {label!r} shows {bad}")
+            unseparated = sorted(
+                {
+                    c["text"]
+                    for c in cells
+                    if c["numeric"] and re.fullmatch(r"-?\d{4,}(\.\d+)?", c["text"])
+                }
+            )
+            if unseparated:
+                problems.append(
+                    f"{where}: table {label!r} numbers without separators {unseparated[:3]}"
+                )
+            if not table["table"]:
+                continue
+            analysis, _, tname = table["table"].partition("/")
+            spec = table_spec(analysis, tname)
+            csv = (folder / table["csv"]).resolve()
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False).head(len(table["rows"]))
+            expected = [
+                [format_value(v, spec.columns[c]) for c, v in row.items()]
+                for _, row in frame.iterrows()
+            ]
+            shown = [[c["text"] for c in row] for row in table["rows"]]
+            if shown != expected:
+                first = (
+                    next(i for i, (a, b) in enumerate(zip(shown, expected, strict=False)) if a != b)
+                    if len(shown) == len(expected)
+                    else -1
+                )
+                problems.append(
+                    f"{where}: table {label!r} differs from {table['csv']} (row {first})"
+                )
+            for column, name_ in enumerate(frame.columns):
+                dp = spec.columns[name_].indicator_dp
+                if not spec.columns[name_].is_numeric or dp is None:
+                    continue
+                for row in shown:
+                    match = re.fullmatch(r"<?-?[\d,]+(?:\.(\d+))?", row[column])
+                    if match and len(match.group(1) or "") > dp:
+                        problems.append(
+                            f"{where}: {label!r} column {name_!r} shows {row[column]} (> {dp} decimals)"
+                        )
+                        break
+    return problems

@@ -56,3 +56,62 @@ def test_printed_text_split_across_messages_is_joined():
     nb = {"metadata": {}, "cells": [{"id": "c", "metadata": {}, "outputs": split}]}
     outputs = strip_volatile_metadata(nb)["cells"][0]["outputs"]
     assert [o.get("text") for o in outputs] == ["- Open cases\n", "warn\n", None, "after\n"]
+
+
+def test_render_notebook_writes_pages_workbook_and_open_data_deterministically(tmp_path):
+    """One executed notebook -> reader and auditor pages, the report's workbook and its EES
+    open data, byte-identical when rendered again."""
+    import hashlib
+    import json
+
+    from nps_analysis.reports import build_index, render_notebook
+
+    folder = tmp_path / "regions" / "eastern"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "tables" / "packages_by_year.csv").write_text(
+        "financial_year,packages\n2018/19,527\n2019/20,c\n", encoding="utf-8"
+    )
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "papermill": {"parameters": {"region": "Eastern", "output_dir": str(folder)}},
+        },
+        "cells": [
+            {
+                "id": "a",
+                "cell_type": "markdown",
+                "metadata": {},
+                "source": "# Regional needs assessment",
+            }
+        ],
+    }
+    executed = tmp_path / "notebooks" / "regional_needs_assessment_eastern.ipynb"
+    executed.parent.mkdir()
+    executed.write_text(json.dumps(nb), encoding="utf-8")
+    reports = tmp_path / "reports"
+
+    def digest() -> dict[str, str]:
+        render_notebook(executed, reports)
+        files = [*reports.glob("*.html"), *folder.glob("release/*"), *folder.glob("open_data/*")]
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+    first = digest()
+    assert set(first) == {
+        "regional_needs_assessment_eastern.html",
+        "regional_needs_assessment_eastern-with-code.html",
+        "regional_needs_assessment_eastern.xlsx",
+        "packages_by_year.csv",
+        "packages_by_year.meta.csv",
+    }
+    assert digest() == first
+    page = (reports / "regional_needs_assessment_eastern.html").read_text(encoding="utf-8")
+    assert "<title>Regional needs assessment: Eastern - " in page
+    assert 'href="../regions/eastern/release/regional_needs_assessment_eastern.xlsx"' in page
+    index = build_index(reports).read_text(encoding="utf-8")
+    assert (
+        'href="regional_needs_assessment_eastern.html">Regional needs assessment: Eastern</a>'
+        in index
+    )
+    assert "dvc.lock" not in index and (reports / "run.html").is_file()

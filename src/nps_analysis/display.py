@@ -6,15 +6,17 @@ from typing import Any
 
 import pandas as pd
 
+from nps_analysis import release
 from nps_analysis.outputs import OutputWriter
 
 
 def show_released(out: OutputWriter, name: str) -> None:
-    """Display `out.released(name)`, or a note when the table was withheld or not written."""
+    """Display released table `name` as the report shows it (titled, formatted, symbols and
+    source from its release metadata), or a note when it was withheld or not written."""
     from IPython.display import Markdown, display
 
     try:
-        table = out.released(name)
+        out.released(name)
     except KeyError:
         manifest = out.manifest()
         row = manifest.loc[manifest["output"] == f"tables/{name}.csv"]
@@ -23,7 +25,7 @@ def show_released(out: OutputWriter, name: str) -> None:
         else:
             display(Markdown(f"*{name}: not produced in this run.*"))
         return
-    display(table)
+    release.display(out, name, **out.context)
 
 
 def show_table(out: OutputWriter, df: pd.DataFrame, name: str, **declaration: Any) -> None:

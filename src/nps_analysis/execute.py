@@ -60,6 +60,9 @@ def execute_notebook(
         cwd=str(PROJECT_ROOT),
         progress_bar=progress,
         report_mode=False,
+        # the kernel's "running over TCP without encryption" notice is about a local socket
+        # between two processes of this run: it is not for the analyst's terminal
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     if reports_dir is not None:
         render_notebook(executed, reports_dir)

@@ -83,12 +83,16 @@ class OutputWriter:
         Folder for this analysis' results (relative paths resolve from the project root).
     data_kind:
         Default provenance of the outputs (overridable per output).
+    context:
+        What the release metadata needs to title these outputs: ``analysis`` (the spec in
+        ``release/tables/``, when the folder does not say) and ``region``.
     """
 
     output_dir: str | os.PathLike[str]
     data_kind: DataKind | str = DataKind.SYNTHETIC
     records: list[OutputRecord] = field(default_factory=list)
     sdc_params: dict | None = None
+    context: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from nps_analysis.sdc import SDCConfig

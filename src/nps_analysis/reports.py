@@ -58,11 +58,16 @@ def _text(text: str | list[str]) -> str:
 
 
 def render_notebook(
-    executed: str | Path, reports_dir: str | Path = "outputs/reports"
+    executed: str | Path, reports_dir: str | Path = "outputs/reports", *, strict: bool = False
 ) -> list[Path]:
-    """Write `<stem>.html` (for readers, no code) and `<stem>-with-code.html` (for auditors)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+    """Write `<stem>.html` (for readers, no code) and `<stem>-with-code.html` (for auditors),
+    and the report's spreadsheet and open data files beside its tables.
+
+    Pages are built by `nps_analysis.release.pages` (titles, headline facts first, About box,
+    contents, navigation, glossary). With `strict`, a raw pandas table in the reader version
+    is an error: released tables are shown with `nps_analysis.release.display`.
+    """
+    from nps_analysis.release.pages import build_page, parameters_of
 
     executed = resolve(executed)
     reports_dir = resolve(reports_dir)
@@ -70,18 +75,62 @@ def render_notebook(
     raw = json.loads(executed.read_text(encoding="utf-8"))
     cleaned = strip_volatile_metadata(raw)
     executed.write_text(json.dumps(cleaned, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    nb = nbformat.reads(json.dumps(cleaned), as_version=4)
+    downloads = write_release_files(executed.stem, parameters_of(cleaned))
     written = []
-    exporter = HTMLExporter(template_name="lab")  # one exporter: the template is loaded once
-    for suffix, exclude_input in (("", True), ("-with-code", False)):
-        exporter.exclude_input = exclude_input
-        exporter.exclude_input_prompt = exclude_input
-        exporter.exclude_output_prompt = exclude_input
-        body, _ = exporter.from_notebook_node(nb)
+    for suffix, version in (("", "reader"), ("-with-code", "auditor")):
+        page = build_page(cleaned, executed.stem, version, downloads=downloads, strict=strict)
         path = reports_dir / f"{executed.stem}{suffix}.html"
-        path.write_text(body, encoding="utf-8")
+        path.write_text(page, encoding="utf-8")
         written.append(path)
     return written
+
+
+def write_release_files(stem: str, parameters: dict) -> list[tuple[str, str]]:
+    """The report's workbook (``release/<stem>.xlsx``) and EES open data (``open_data/``) in
+    its analysis folder; returns (label, link from the reports folder) for the About box."""
+    from nps_analysis.release.notebook import data_href
+    from nps_analysis.release.open_data import write_open_data
+    from nps_analysis.release.pages import about_items, report_entry
+    from nps_analysis.release.workbook import build_workbook
+
+    output_dir = parameters.get("output_dir")
+    if not output_dir or not (resolve(output_dir) / "tables").is_dir():
+        return []
+    folder = resolve(output_dir)
+    entry = report_entry(stem, parameters)
+    context = {"region": entry.region} if entry.region else {}
+    about = [
+        f"{term}: {html.unescape(_strip_tags(value))}" for term, value in about_items(entry, [])
+    ]
+    build_workbook(
+        folder,
+        folder / "release" / f"{stem}.xlsx",
+        title=entry.title,
+        description=entry.description,
+        about=about,
+        context=context,
+        analysis=entry.key,
+    )
+    region = entry.region if entry.group == "regional" else None
+    files = write_open_data(folder, region=region, analysis=entry.key)
+    downloads = [("Spreadsheet (XLSX, every table)", data_href(folder, f"release/{stem}.xlsx"))]
+    if files:
+        downloads.append(
+            ("Open data (EES CSV files with .meta.csv)", data_href(folder, "open_data/"))
+        )
+    return downloads
+
+
+def _captioned(table_html: str, caption: str) -> str:
+    """A pandas HTML table with a caption (every table on a page is titled)."""
+    head, sep, rest = table_html.partition(">")
+    return f"{head}{sep}<caption>{html.escape(caption)}</caption>{rest}"
+
+
+def _strip_tags(text: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", text)
 
 
 def _dvc_lock_hashes(lock_path: Path) -> list[tuple[str, str, str]]:
@@ -130,8 +179,8 @@ td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>
 <p>Every table and figure the pipeline wrote, with the checks applied. Published and public figures
 pass through unchanged; outputs from record-level data are checked against the thresholds in
 <code>params.yaml</code> (<code>sdc:</code>). Suppressed cells show <code>c</code>.</p>
-<h2>Summary</h2>{counts.to_html(index=False, border=0)}
-<h2>Every output</h2>{log.to_html(index=False, border=0)}
+<h2>Summary</h2>{_captioned(counts.to_html(index=False, border=0), "Outputs by data kind and status")}
+<h2>Every output</h2>{_captioned(log.to_html(index=False, border=0), "Every output with its disclosure-control status")}
 </body></html>
 """
     path = folder / "report.html"
@@ -142,58 +191,18 @@ pass through unchanged; outputs from record-level data are checked against the t
 def build_index(
     reports_dir: str | Path = "outputs/reports", *, data_kind: str = "synthetic"
 ) -> Path:
-    """Write `outputs/reports/index.html` linking every report, with run metadata and a data banner."""
+    """Write the landing page `index.html` (reports grouped, key national figures) and the run
+    metadata page `run.html` (version, parameters, data hashes from dvc.lock)."""
     import yaml
+
+    from nps_analysis.release.landing import build_index as landing_page
+    from nps_analysis.release.landing import build_run_page
 
     reports_dir = resolve(reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
-    reader_reports = sorted(
-        p
-        for p in reports_dir.glob("*.html")
-        if p.name != "index.html" and not p.stem.endswith("-with-code")
-    )
     params = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))
-    banner = (
-        "SYNTHETIC DATA: record-level results in these reports are built on synthetic data generated "
-        "from the report's published aggregates. They are not real children, families or staff."
-        if data_kind == "synthetic"
-        else "Built from regional record-level data; outputs passed statistical disclosure control."
-    )
-    items = "\n".join(
-        f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem.replace("_", " "))}</a>'
-        f' (<a href="{html.escape(p.stem)}-with-code.html">with code</a>)</li>'
-        for p in reader_reports
-    )
-    hashes = "\n".join(
-        f"<tr><td>{html.escape(s)}</td><td>{html.escape(p)}</td><td><code>{h}</code></td></tr>"
-        for s, p, h in _dvc_lock_hashes(PROJECT_ROOT / "dvc.lock")
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>nps-analysis reports</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
-.banner{{background:#fdecea;border:2px solid #b00020;padding:.8em;font-weight:bold}}
-table{{border-collapse:collapse;font-size:.85em}}td,th{{border:1px solid #ccc;padding:.2em .5em}}</style>
-</head><body>
-<h1>National Picture of Adoption Support Commissioning: reports</h1>
-<p class="banner">{html.escape(banner)}</p>
-<h2>Reports</h2>
-<ul>
-{items}
-</ul>
-<p>Output-checking log (disclosure control): <a href="../disclosure/report.html">report</a>,
-<a href="../disclosure/summary.csv">summary.csv</a>.</p>
-<h2>Run metadata</h2>
-<p>nps-analysis version {html.escape(__version__)}; parameters from <code>params.yaml</code>:</p>
-<pre>{html.escape(yaml.safe_dump(params, sort_keys=True))}</pre>
-<h2>Data versions (from dvc.lock)</h2>
-<table><tr><th>stage</th><th>input</th><th>md5</th></tr>
-{hashes}
-</table>
-</body></html>
-"""
-    path = reports_dir / "index.html"
-    path.write_text(page, encoding="utf-8")
-    return path
+    build_run_page(reports_dir, params, _dvc_lock_hashes(PROJECT_ROOT / "dvc.lock"), __version__)
+    return landing_page(reports_dir, reports_dir.parent, data_kind=data_kind)
 
 
 __all__ = [

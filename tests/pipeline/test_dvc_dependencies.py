@@ -55,7 +55,9 @@ def closure(start: set[str]) -> set[Path]:
             if path is None or path in seen:
                 continue
             seen.add(path)
-            package = ".".join(parts[:i]) if path.name == "__init__.py" else ".".join(parts[: i - 1])
+            package = (
+                ".".join(parts[:i]) if path.name == "__init__.py" else ".".join(parts[: i - 1])
+            )
             todo.extend(imported_modules(path.read_text(encoding="utf-8"), package))
     return seen
 

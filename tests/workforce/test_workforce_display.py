@@ -16,17 +16,21 @@ def shown(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     import IPython.display
 
     seen: list[object] = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs: seen.extend(objs))
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: seen.extend(objs))
     return seen
 
 
 def test_shows_the_released_table_not_the_raw_one(tmp_path: Path, shown: list[object]) -> None:
-    out = OutputWriter(tmp_path, data_kind="synthetic")
-    out.table(pd.DataFrame({"g": ["a", "b"], "n": [3, 12]}), "counts", counts=["n"], dims=[])
-    show_released(out, "counts")
-    (table,) = shown
-    assert isinstance(table, pd.DataFrame)
-    assert table["n"].tolist() == ["c", 12]  # 3 is below the threshold: shown suppressed
+    """The table is shown as released (3 is below the threshold: [c]), titled from its spec."""
+    out = OutputWriter(
+        tmp_path, data_kind="synthetic", context={"analysis": "workforce_skills_gaps"}
+    )
+    table = pd.DataFrame({"skill": ["DDP", "TLSW"], "raas_stating_skill": [3, 12]})
+    out.table(table, "skills_stated", counts=["raas_stating_skill"], dims=[])
+    show_released(out, "skills_stated")
+    page = " ".join(str(m.get("text/html", m)) if isinstance(m, dict) else str(m) for m in shown)
+    assert "[c]" in page and ">12<" in page
+    assert ">3<" not in page
 
 
 def test_says_withheld_or_not_produced(tmp_path: Path, shown: list[object]) -> None:
