@@ -129,7 +129,8 @@ def test_every_region_and_raa_has_population_estimate(estimate: pd.DataFrame) ->
     assert 40_000 < england.loc[("England", 18), "estimate"] < 70_000
 
 
-def test_population_method_on_a_hand_checkable_cohort() -> None:
+def _hand_checkable_cohort() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One LA adopting 100 children in each of 2010-2012 and 2024; every age at adoption 1 to 4."""
     la = pd.DataFrame(
         {
             "year": [2010, 2011, 2012, 2024],
@@ -156,6 +157,11 @@ def test_population_method_on_a_hand_checkable_cohort() -> None:
             "number": [0.0, 100.0, 0.0, 0.0, 0.0],
         }
     )
+    return la, national
+
+
+def test_population_method_on_a_hand_checkable_cohort() -> None:
+    la, national = _hand_checkable_cohort()
     est = analysis.adopted_population_estimate(la, national, reference_year=2024, age_limits=(18,))
     # X ~ U[1,5) age at adoption, U ~ U[0,1) time within the year; under 18 at 31 March 2024 iff
     # X + U < 18 - (2024 - year): 2024, 2012 -> 1; 2011 -> 0.875; 2010 -> 0.625; and the national
@@ -305,26 +311,7 @@ def test_routes_that_do_not_match_the_adoptions_raise() -> None:
 
 # ------------------------------------------------ population as at a reference year; rates
 def test_population_as_at_31_march_2023_on_a_hand_checkable_cohort() -> None:
-    la = pd.DataFrame(
-        {
-            "year": [2010, 2011, 2012, 2024],
-            "old_la_code": "001",
-            "region_order": 1,
-            "region": "R",
-            "raa": "A",
-            "adoptions_est": 100.0,
-            "adoptions_low": 100.0,
-            "adoptions_high": 100.0,
-        }
-    )
-    national = pd.DataFrame(
-        {
-            "year": 2024,
-            "cla_group": "Age at adoption",
-            "characteristic": analysis.AGE_BANDS["characteristic"],
-            "number": [0.0, 100.0, 0.0, 0.0, 0.0],
-        }
-    )
+    la, national = _hand_checkable_cohort()
     est = analysis.adopted_population_estimate(la, national, reference_year=2023, age_limits=(18,))
     # under 18 at 31 March 2023 iff X + U < 18 - (2023 - year): 2012, 2011 -> 1; 2010 -> 0.875;
     # 2024 not yet; national series (share 1): 2009 (3330) -> 0.625, 2008 (3180) -> 0.375,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from nps_analysis.cli import app
@@ -24,6 +25,14 @@ runner = CliRunner()
 
 def _out(result) -> str:
     return result.output.replace("\n", " ")
+
+
+def _run(region: str, data_dir: Path, output_dir: Path) -> Result:
+    """`nps run` for one region, data folder and output folder."""
+    return runner.invoke(
+        app,
+        ["run", "--region", region, "--data-dir", str(data_dir), "--output-dir", str(output_dir)],
+    )
 
 
 def _packages(tmp_path: Path, n: int = 0, **columns: str) -> Path:
@@ -88,9 +97,7 @@ def test_cross_file_duplicate_is_an_error_in_validate_and_in_run(tmp_path) -> No
     text = _out(result)
     assert "[duplicate_across_files]" in text and "5 rows (rows 2, 3, 4, 5, 6)" in text
     out = tmp_path / "out"
-    result = runner.invoke(
-        app, ["run", "--region", "North West", "--data-dir", str(folder), "--output-dir", str(out)]
-    )
+    result = _run("North West", folder, out)
     assert result.exit_code == 1 and "[duplicate_across_files]" in _out(result)
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not out.exists() and not (PROJECT_ROOT / "data" / "private" / "north-west").exists()
@@ -100,18 +107,7 @@ def test_region_with_no_rows_is_refused_by_validate_and_run(tmp_path) -> None:
     result = runner.invoke(app, ["validate", str(REGIONS / "south_west"), "--region", "North East"])
     assert result.exit_code == 1 and "[region_not_in_files]" in _out(result)
     assert "for South West" in _out(result)
-    result = runner.invoke(
-        app,
-        [
-            "run",
-            "--region",
-            "North East",
-            "--data-dir",
-            str(REGIONS / "south_west"),
-            "--output-dir",
-            str(tmp_path / "out"),
-        ],
-    )
+    result = _run("North East", REGIONS / "south_west", tmp_path / "out")
     assert result.exit_code == 2 and "--region 'South West'" in _out(result)
     assert not (tmp_path / "out").exists()
 
@@ -128,33 +124,13 @@ def test_rows_of_other_regions_are_counted_and_said(tmp_path) -> None:
 
 
 def test_run_never_writes_into_the_default_release(tmp_path) -> None:
-    result = runner.invoke(
-        app,
-        [
-            "run",
-            "--region",
-            "South West",
-            "--data-dir",
-            str(REGIONS / "south_west"),
-            "--output-dir",
-            str(PROJECT_ROOT / "outputs" / "regions" / "south-west"),
-        ],
+    result = _run(
+        "South West", REGIONS / "south_west", PROJECT_ROOT / "outputs" / "regions" / "south-west"
     )
     assert result.exit_code == 2 and "default release" in _out(result)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "thesis.docx").write_text("x")
-    result = runner.invoke(
-        app,
-        [
-            "run",
-            "--region",
-            "South West",
-            "--data-dir",
-            str(REGIONS / "south_west"),
-            "--output-dir",
-            str(tmp_path / "busy"),
-        ],
-    )
+    result = _run("South West", REGIONS / "south_west", tmp_path / "busy")
     assert result.exit_code == 2 and "already holds other files" in _out(result)
 
 

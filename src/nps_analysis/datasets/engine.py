@@ -116,6 +116,24 @@ class _Ctx:
             )
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """One column's cells: row i holds `values[i]`, the distinct text at position `codes[i]`."""
+
+    ctx: _Ctx
+    column: str
+    codes: np.ndarray
+    values: np.ndarray
+
+    def flag(
+        self, bad_u: np.ndarray, rule: str, message: str | Callable[[str], str], fix: str
+    ) -> None:
+        """One problem per row whose distinct text is True in `bad_u`."""
+        self.ctx.cell_errors(
+            bad_u[self.codes], self.values, rule=rule, column=self.column, message=message, fix=fix
+        )
+
+
 def close_matches(value: str, choices: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
     """Known names that look like `value` (difflib), compared on matching keys."""
     if len(value) > MAX_SUGGEST_LENGTH:
@@ -291,25 +309,19 @@ def _parse_fy(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return canon, start_i
 
 
-def _special_cells(
-    u: pd.Series, blank_u: np.ndarray, codes: np.ndarray, values: np.ndarray, col: str, ctx: _Ctx
-) -> np.ndarray:
+def _special_cells(u: pd.Series, blank_u: np.ndarray, cells: _Cells) -> np.ndarray:
     """Report Excel error values and formulas without a saved result; their unique positions."""
     error_u = u.str.fullmatch(EXCEL_ERROR).to_numpy(dtype=bool) & ~blank_u
     formula_u = (u.str.startswith(FORMULA_MARK) & (u.str.len() > 1)).to_numpy(dtype=bool)
-    ctx.cell_errors(
-        error_u[codes],
-        values,
+    cells.flag(
+        error_u,
         rule="excel_error_value",
-        column=col,
         message="the cell holds a spreadsheet error value, not data (the formula behind it failed)",
         fix="correct the formula or type the value in; then save again",
     )
-    ctx.cell_errors(
-        formula_u[codes],
-        values,
+    cells.flag(
+        formula_u,
         rule="formula_without_value",
-        column=col,
         message="the cell holds a formula with no saved result (the program that wrote the "
         "file did not calculate it)",
         fix="open the file in Excel or LibreOffice (it calculates the formula) and save it "
@@ -327,16 +339,14 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     blank_u = np.append(blank_u, True)
     u = pd.concat([u, pd.Series([""])], ignore_index=True)
     values = u.to_numpy(dtype=object)[codes]
-    special_u = _special_cells(u, blank_u, codes, values, col.name, ctx)
+    cells = _Cells(ctx, col.name, codes, values)
+    special_u = _special_cells(u, blank_u, cells)
     u = u.where(~special_u, "")
     blank_u = blank_u | special_u
-    blank = (blank_u & ~special_u)[codes]
-    if not col.nullable and blank.any():
-        ctx.cell_errors(
-            blank,
-            values,
+    if not col.nullable:
+        cells.flag(
+            blank_u & ~special_u,
             rule="missing_value",
-            column=col.name,
             message=f"'{col.name}' is blank but must be filled in",
             fix=f"enter a value for '{col.name}' on every row",
         )
@@ -345,18 +355,15 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         if col.max_length is not None:
             lengths = u.str.len().to_numpy()
             long_u = lengths > col.max_length
-            if long_u.any():
-                ctx.cell_errors(
-                    long_u[codes],
-                    values,
-                    rule="text_too_long",
-                    column=col.name,
-                    message=lambda v: (
-                        f"'{col.name}' is {len(v):,} characters long; the limit is "
-                        f"{col.max_length:,} (longer than any real value: see the data dictionary)"
-                    ),
-                    fix="check the cell: a whole column or file pasted into one cell?",
-                )
+            cells.flag(
+                long_u,
+                rule="text_too_long",
+                message=lambda v: (
+                    f"'{col.name}' is {len(v):,} characters long; the limit is "
+                    f"{col.max_length:,} (longer than any real value: see the data dictionary)"
+                ),
+                fix="check the cell: a whole column or file pasted into one cell?",
+            )
         arr = pd.array(np.where(blank_u, None, u.to_numpy(dtype=object))[codes], dtype="string")
         if col.unique:
             _check_unique_ids(pd.Series(arr), col.name, ctx)
@@ -364,30 +371,24 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     if kind in ("number", "integer", "money"):
         num_u, reason_u = _parse_number(u, kind == "money", ctx.separator)
         reason_u = np.where(blank_u, "", reason_u)
-        ctx.cell_errors(
-            (reason_u == "decimal_comma")[codes],
-            values,
+        cells.flag(
+            reason_u == "decimal_comma",
             rule="decimal_comma",
-            column=col.name,
             message=f"'{col.name}' uses a comma as the decimal mark (or full stops between "
             "thousands), as a European number format writes it",
             fix="write numbers with a full stop as the decimal mark and no thousands "
             "separators (e.g. 2.50, 1234.50); in Excel set File > Options > Advanced > decimal "
             "separator '.' before saving, or correct the cells",
         )
-        ctx.cell_errors(
-            (reason_u == "ambiguous_number")[codes],
-            values,
+        cells.flag(
+            reason_u == "ambiguous_number",
             rule="ambiguous_number",
-            column=col.name,
             message=_number_message(col.name, ctx.separator),
             fix="write the number plainly, without commas (e.g. 1234 or 1234.50)",
         )
-        ctx.cell_errors(
-            (reason_u == "not_a_number")[codes],
-            values,
+        cells.flag(
+            reason_u == "not_a_number",
             rule="not_a_number",
-            column=col.name,
             message=f"'{col.name}' must be a number",
             fix="enter a plain number (no words or units)"
             + ("; '£' and thousands commas are accepted" if kind == "money" else ""),
@@ -395,15 +396,12 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         num = num_u[codes]
         if kind == "integer":
             frac = ~np.isnan(num_u) & (num_u != np.round(num_u))
-            if frac.any():
-                ctx.cell_errors(
-                    frac[codes],
-                    values,
-                    rule="not_a_whole_number",
-                    column=col.name,
-                    message=f"'{col.name}' must be a whole number",
-                    fix="enter a count as a whole number",
-                )
+            cells.flag(
+                frac,
+                rule="not_a_whole_number",
+                message=f"'{col.name}' must be a whole number",
+                fix="enter a count as a whole number",
+            )
         _check_range(num, values, col, ctx)
         if kind == "integer":
             ok = ~np.isnan(num) & (num == np.round(num))
@@ -414,15 +412,12 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         true_u = low.isin(TRUE_SPELLINGS).to_numpy()
         false_u = low.isin(FALSE_SPELLINGS).to_numpy()
         bad_u = ~(true_u | false_u | blank_u)
-        if bad_u.any():
-            ctx.cell_errors(
-                bad_u[codes],
-                values,
-                rule="bad_boolean",
-                column=col.name,
-                message=f"'{col.name}' must be yes/no (true/false, y/n or 1/0 also accepted)",
-                fix="enter yes or no (leave blank only where allowed)",
-            )
+        cells.flag(
+            bad_u,
+            rule="bad_boolean",
+            message=f"'{col.name}' must be yes/no (true/false, y/n or 1/0 also accepted)",
+            fix="enter yes or no (leave blank only where allowed)",
+        )
         return pd.arrays.BooleanArray(true_u[codes], ~(true_u | false_u)[codes])
     if kind in ("category", "region", "raa"):
         assert vocab is not None
@@ -438,11 +433,9 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
                 kind, f"unknown_{col.vocab_name}"
             )
             noun = {"region": "pan-region", "raa": "RAA"}.get(kind, f"{col.name} value")
-            ctx.cell_errors(
-                bad_u[codes],
-                values,
+            cells.flag(
+                bad_u,
                 rule=rule,
-                column=col.name,
                 message=lambda v, noun=noun: f"unknown {noun}{_did_you_mean(v, vocab.values)}",
                 fix=(
                     f"use a name from the {col.vocab_name} list ({vocab.source})"
@@ -462,39 +455,31 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         us_u = order == "month_first"
         bad_u = dt_u.isna().to_numpy() & ~blank_u & ~us_u
         if us_u.any():
-            ctx.cell_errors(
-                us_u[codes],
-                values,
+            cells.flag(
+                us_u,
                 rule="month_first_date",
-                column=col.name,
                 message=f"'{col.name}' has dates written month first (US style, e.g. "
                 "09/30/2023), so dates like 10/01/2022 in it cannot be read safely",
                 fix="write dates as YYYY-MM-DD (or DD/MM/YYYY, day first); in LibreOffice set "
                 "the cells' format or locale to English (UK) before saving",
             )
             dt_u = dt_u.where(~us_u)
-        if bad_u.any():
-            ctx.cell_errors(
-                bad_u[codes],
-                values,
-                rule="bad_date",
-                column=col.name,
-                message=f"'{col.name}' is not a date",
-                fix="write dates as YYYY-MM-DD (or DD/MM/YYYY)",
-            )
+        cells.flag(
+            bad_u,
+            rule="bad_date",
+            message=f"'{col.name}' is not a date",
+            fix="write dates as YYYY-MM-DD (or DD/MM/YYYY)",
+        )
         return pd.DatetimeIndex(dt_u.to_numpy()[codes]).as_unit("ns")
     if kind == "financial_year":
         canon_u, _ = _parse_fy(u)
         bad_u = (canon_u == "") & ~blank_u
-        if bad_u.any():
-            ctx.cell_errors(
-                bad_u[codes],
-                values,
-                rule="bad_financial_year",
-                column=col.name,
-                message=f"'{col.name}' must be a financial year written YYYY/YY",
-                fix="write e.g. 2018/19 (the second year is the first plus one)",
-            )
+        cells.flag(
+            bad_u,
+            rule="bad_financial_year",
+            message=f"'{col.name}' must be a financial year written YYYY/YY",
+            fix="write e.g. 2018/19 (the second year is the first plus one)",
+        )
         present = sorted(set(canon_u) - {""})
         pos = {v: i for i, v in enumerate(present)}
         cat_u = np.array([pos.get(c, -1) for c in canon_u], dtype="int64")

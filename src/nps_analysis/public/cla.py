@@ -83,14 +83,22 @@ SFR_FILES: tuple[SfrSpec, ...] = (
     SfrSpec(2017, "2017_SFR50_CEA2017.csv", ("CEA_Adop1", "CEA_Adop2")),
 )
 
-ADOPTIONS_SCHEMA = pa.DataFrameSchema(
-    {
+
+def _geography_columns() -> dict[str, pa.Column]:
+    """The year and geography columns the SFR adoption tables share (fresh objects per schema)."""
+    return {
         "year": pa.Column(int, pa.Check.in_range(2010, 2030)),
         "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
         "region_name": pa.Column(str, nullable=True),
         "old_la_code": pa.Column(str, nullable=True),
         "new_la_code": pa.Column(str, nullable=True),
         "la_name": pa.Column(str, nullable=True),
+    }
+
+
+ADOPTIONS_SCHEMA = pa.DataFrameSchema(
+    {
+        **_geography_columns(),
         "adoptions": pa.Column("Float64", pa.Check.ge(0), nullable=True),
         "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
         "adoptions_published_part": pa.Column("Float64", pa.Check.ge(0), nullable=True),
@@ -122,12 +130,7 @@ is published; ``adoptions_published_part`` sums the published routes (NA for ``z
 
 ROUTES_SCHEMA = pa.DataFrameSchema(
     {
-        "year": pa.Column(int, pa.Check.in_range(2010, 2030)),
-        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "region_name": pa.Column(str, nullable=True),
-        "old_la_code": pa.Column(str, nullable=True),
-        "new_la_code": pa.Column(str, nullable=True),
-        "la_name": pa.Column(str, nullable=True),
+        **_geography_columns(),
         "route": pa.Column(str),
         "count": pa.Column("Float64", pa.Check.ge(0), nullable=True),
         "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -154,6 +156,16 @@ def limits(coefficients: pd.DataFrame, fit: pd.DataFrame, alpha: float = 0.05) -
     return lines
 
 
+def _passes_screen_but(
+    t: pd.DataFrame, agreement: str, but: Callable[[pd.Series], str]
+) -> list[str]:
+    """'<factor> passes the screen (p = ...) but <but(row)>' for each factor with `agreement`."""
+    return [
+        f"{f} passes the screen (p = {_p(t.loc[f, 'p_screen'])}) but {but(t.loc[f])}"
+        for f in t.index[t["agreement"].eq(agreement)]
+    ]
+
+
 def describe_screening(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """The screen against the published model (`screen_against_model`, as released), and the
     selection pitfall, in plain words."""
@@ -167,21 +179,23 @@ def describe_screening(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
             f"p-values are at or above {alpha}: the report's own rule (enter a factor if its "
             "screening p is below α) would have left them out."
         )
-    for f in t.index[t["agreement"].eq("not in model, passes screen only through current age")]:
-        r = t.loc[f]
-        lines.append(
-            f"{f} passes the screen (p = {_p(r['p_screen'])}) but not once the child's current "
-            f"age is adjusted for (p = {_p(r['p_given_child_age'])}; correlation with current age "
-            f"r = {_p(r['r_with_child_age'], '.2f')}): its screening association runs through "
-            "current age, which the model already contains."
-        )
-    for f in t.index[t["agreement"].eq("not in model, passes screen")]:
-        r = t.loc[f]
-        lines.append(
-            f"{f} passes the screen (p = {_p(r['p_screen'])}) but is not in the published model "
-            f"(p = {_p(r['p_adjusted'])} when added to it; n = {int(_num(r['n_adjusted']))}, "
-            f"df = {int(_num(r['df_adjusted']))})."
-        )
+    lines += _passes_screen_but(
+        t,
+        "not in model, passes screen only through current age",
+        lambda r: (
+            f"not once the child's current age is adjusted for (p = {_p(r['p_given_child_age'])}; "
+            f"correlation with current age r = {_p(r['r_with_child_age'], '.2f')}): its screening "
+            "association runs through current age, which the model already contains."
+        ),
+    )
+    lines += _passes_screen_but(
+        t,
+        "not in model, passes screen",
+        lambda r: (
+            f"is not in the published model (p = {_p(r['p_adjusted'])} when added to it; "
+            f"n = {int(_num(r['n_adjusted']))}, df = {int(_num(r['df_adjusted']))})."
+        ),
+    )
     if not lines:
         lines.append("On this extract the screen and the published model agree factor by factor.")
     lines.append(

@@ -13,6 +13,7 @@ from nps_analysis.workforce.check import published_check
 from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
 from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_estimates, gap_reporting
 from nps_analysis.workforce.opportunity import (
+    CAPACITY_COLUMNS,
     InHouseAssumptions,
     inhouse_opportunity,
     latest_year,
@@ -330,16 +331,7 @@ def _write_opportunity(
     """The in-house table, its ranking (from released tables) and the demand-capacity chart."""
     from nps_analysis.workforce import plots
 
-    by_practitioners = (
-        "practitioner_fte",
-        "packages_per_practitioner_fte",
-        "capacity_packages",
-        "coverage_pct",
-        "inhouse_packages",
-        "indicative_inhouse_gbp",
-        "staff_cost_gbp",
-        "net_value_gbp",
-    )
+    by_practitioners = ("practitioner_fte", "packages_per_practitioner_fte", *CAPACITY_COLUMNS)
     table(
         res.opportunity,
         "inhouse_opportunity",

@@ -28,6 +28,16 @@ from nps_analysis.workforce.skills import coverage_by
 SKILL_MAP_FILE = Path(__file__).with_name("skill_therapy_map.csv")
 MAP_COLUMNS = ["skill", "therapy_type", "rationale"]
 
+CAPACITY_COLUMNS = [
+    "capacity_packages",
+    "coverage_pct",
+    "inhouse_packages",
+    "indicative_inhouse_gbp",
+    "staff_cost_gbp",
+    "net_value_gbp",
+]
+"""The columns worked out from the practitioner FTE: in-house capacity, its coverage and value."""
+
 OPPORTUNITY_COLUMNS = [
     "region",
     "skill",
@@ -43,12 +53,7 @@ OPPORTUNITY_COLUMNS = [
     "cost_per_package_gbp",
     "packages_per_practitioner_fte",
     "sessions_per_package",
-    "capacity_packages",
-    "coverage_pct",
-    "inhouse_packages",
-    "indicative_inhouse_gbp",
-    "staff_cost_gbp",
-    "net_value_gbp",
+    *CAPACITY_COLUMNS,
 ]
 """Output contract of tables/inhouse_opportunity.csv (region x skill)."""
 
