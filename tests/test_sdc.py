@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nps_analysis.disclosure import Disclosure
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.sdc import (
     SUPPRESSED,
@@ -156,11 +157,11 @@ def test_make_acro_applies_custom_thresholds():
 def test_writer_withholds_regression_with_too_few_dof(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata")
     coefs = pd.DataFrame({"term": ["Intercept"], "estimate": [1.0]})
-    assert out.table(coefs, "coefficients", min_dof=5) is None
+    assert out.table(coefs, "coefficients", disclosure=Disclosure(min_dof=5)) is None
     assert not (tmp_path / "tables" / "coefficients.csv").exists()
     log = out.manifest()
     assert log.loc[0, "status"] == "withheld" and "degrees of freedom 5" in log.loc[0, "note"]
-    assert out.table(coefs, "coefficients", min_dof=10) is not None
+    assert out.table(coefs, "coefficients", disclosure=Disclosure(min_dof=10)) is not None
 
 
 def test_writer_suppresses_counts_and_logs_it(tmp_path):
@@ -168,7 +169,11 @@ def test_writer_suppresses_counts_and_logs_it(tmp_path):
     df = pd.DataFrame(
         {"therapy": ["x", "y", "z"], "packages": [2, 30, 40], "share_pct": [2.8, 41.7, 55.6]}
     )
-    path = out.table(df, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"})
+    path = out.table(
+        df,
+        "therapy_shares",
+        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
+    )
     text = path.read_text()
     assert "x,c,c" in text and "y,c,c" in text and "z,40,55.6" in text
     assert out.manifest().loc[0, "status"] == "suppressed"
@@ -184,12 +189,16 @@ def test_undeclared_float_column_is_an_error(tmp_path):
     out = OutputWriter(tmp_path, data_kind="synthetic")
     df = pd.DataFrame({"g": ["a"], "n": [20], "mean_cost": [10.5]})
     with pytest.raises(ValueError, match="mean_cost"):
-        out.table(df, "costs", counts=["n"])
+        out.table(df, "costs", disclosure=Disclosure(counts=["n"]))
 
 
 def test_published_tables_pass_through_unsuppressed(tmp_path):
     out = OutputWriter(tmp_path, data_kind="published")
-    out.table(pd.DataFrame({"group": ["a"], "count": [3]}), "published_counts", counts=["count"])
+    out.table(
+        pd.DataFrame({"group": ["a"], "count": [3]}),
+        "published_counts",
+        disclosure=Disclosure(counts=["count"]),
+    )
     assert "a,3" in (tmp_path / "tables" / "published_counts.csv").read_text()
     assert out.manifest().loc[0, "status"] == "published"
 
@@ -197,7 +206,7 @@ def test_published_tables_pass_through_unsuppressed(tmp_path):
 def test_rounding_mode_rounds_instead_of_suppressing(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata", sdc_params={"rounding_base": 5})
     df = pd.DataFrame({"g": ["a", "b"], "n": [3, 27]})
-    out.table(df, "rounded", counts=["n"])
+    out.table(df, "rounded", disclosure=Disclosure(counts=["n"]))
     assert (tmp_path / "tables" / "rounded.csv").read_text() == "g,n\na,5\nb,25\n"
     assert out.manifest().loc[0, "status"] == "rounded"
 
@@ -207,7 +216,11 @@ def test_hidden_counts_are_checked_then_dropped(tmp_path):
     df = pd.DataFrame(
         {"skill": ["DDP", "NVR", "TLSW"], "trained_fte": [20.5, 3.2, 12.0], "staff": [25, 4, 15]}
     )
-    out.table(df, "coverage", hidden_counts=["staff"], derived={"trained_fte": "staff"})
+    out.table(
+        df,
+        "coverage",
+        disclosure=Disclosure(hidden_counts=["staff"], derived={"trained_fte": "staff"}),
+    )
     assert (
         tmp_path / "tables" / "coverage.csv"
     ).read_text() == "skill,trained_fte\nDDP,20.5\nNVR,c\nTLSW,c\n"
@@ -219,9 +232,9 @@ def test_explicit_dims_limit_secondary_suppression(tmp_path):
     # cell goes; inferred dims treat the table as one margin group and take a partner cell too
     out = OutputWriter(tmp_path, data_kind="synthetic")
     df = pd.DataFrame({"factor": ["a", "b", "c"], "n_min_group": [4, 40, 50]})
-    out.table(df, "inferred", counts=["n_min_group"])
+    out.table(df, "inferred", disclosure=Disclosure(counts=["n_min_group"]))
     assert out.released("inferred")["n_min_group"].tolist() == [SUPPRESSED, SUPPRESSED, 50]
-    out.table(df, "screening", counts=["n_min_group"], dims=[])
+    out.table(df, "screening", disclosure=Disclosure(counts=["n_min_group"], dims=[]))
     assert out.released("screening")["n_min_group"].tolist() == [SUPPRESSED, 40, 50]
 
 
@@ -230,7 +243,7 @@ def test_floats_beside_markers_keep_the_stable_format(tmp_path):
     df = pd.DataFrame(
         {"g": ["a", "b", "c"], "n": [3, 30, 40], "pct": [4.0, 41.0 + 1 / 3, 54.66666666666]}
     )
-    out.table(df, "pcts", counts=["n"], derived={"pct": "n"})
+    out.table(df, "pcts", disclosure=Disclosure(counts=["n"], derived={"pct": "n"}))
     assert "c,40,54.66666667" in (tmp_path / "tables" / "pcts.csv").read_text()
 
 
@@ -239,7 +252,7 @@ def test_unsuppressed_view_needs_the_secure_switch_and_never_runs_in_the_pipelin
 ):
     out = OutputWriter(tmp_path, data_kind="microdata")
     df = pd.DataFrame({"g": ["a", "b", "c"], "n": [3, 30, 40]})
-    out.table(df, "counts", counts=["n"])
+    out.table(df, "counts", disclosure=Disclosure(counts=["n"]))
     monkeypatch.delenv("NPS_SECURE_ENVIRONMENT", raising=False)
     monkeypatch.delenv("NPS_PIPELINE_RUN", raising=False)
     with pytest.raises(PermissionError, match="secure environment"):

@@ -27,10 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.rounding import round_to_base as _round_to_base
-
-SUPPRESSED = "c"
-"""Marker for a suppressed cell, as DfE publishes."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from nps_analysis.asgsf import forecast, growth, mix, plots, trends
 from nps_analysis.asgsf.categories import COMPARABLE_LABEL
 from nps_analysis.asgsf.simulate import simulate_counts
 from nps_analysis.asgsf.years import fy_span
+from nps_analysis.disclosure import Disclosure
 from nps_analysis.outputs import OutputWriter
 
 YEARS5 = fy_span("2018/19", "2022/23")
@@ -27,14 +28,17 @@ def released(tmp_path: Path):
     out.table(
         growth.annual_totals(counts),
         "annual_totals",
-        counts=["packages"],
-        derived={"yoy_growth_pct": "packages"},
+        disclosure=Disclosure(counts=["packages"], derived={"yoy_growth_pct": "packages"}),
     )
     comp = mix.comparable_series(counts).stack().rename("packages").reset_index()
     comp = comp.rename(columns={"therapy_type": "series"})
-    out.table(comp, "comparable_series", counts=["packages"])
+    out.table(comp, "comparable_series", disclosure=Disclosure(counts=["packages"]))
     by_year = mix.shares_by_year(counts)
-    out.table(by_year, "shares", counts=["packages"], derived={"share_pct": "packages"})
+    out.table(
+        by_year,
+        "shares",
+        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
+    )
     wide = out.released("shares").pivot(
         index="financial_year", columns="therapy_type", values="packages"
     )

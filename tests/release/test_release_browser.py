@@ -48,6 +48,7 @@ def _display(markup: str, **meta) -> dict:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from nps_analysis import plotting
+    from nps_analysis.disclosure import Disclosure
     from nps_analysis.outputs import OutputWriter
     from nps_analysis.release.landing import build_index, build_run_page
     from nps_analysis.release.notebook import release_html
@@ -61,7 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "packages": [527, 943, 1021, 1388, 1650],
         }
     )
-    out.table(packages, "packages_by_year", counts=["packages"])
+    out.table(packages, "packages_by_year", disclosure=Disclosure(counts=["packages"]))
     shortlist = pd.DataFrame(
         {
             "rank": [1, 2, 3],
@@ -75,9 +76,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out.table(
         shortlist,
         "joint_commissioning_shortlist",
-        counts=["packages"],
-        derived={"spend_gbp": "packages", "share_of_region_spend_pct": "packages"},
-        dims=[],
+        disclosure=Disclosure(
+            counts=["packages"],
+            derived={"spend_gbp": "packages", "share_of_region_spend_pct": "packages"},
+            dims=[],
+        ),
     )
     coefficients = pd.DataFrame(
         {
@@ -93,7 +96,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "robust_p_value": [1.3e-97, 7.3e-05],
         }
     )
-    out.table(coefficients, "step_coefficients", min_dof=199)
+    out.table(coefficients, "step_coefficients", disclosure=Disclosure(min_dof=199))
     out.write_manifest()
     fig = plotting.bar_chart(
         out.released("packages_by_year"),

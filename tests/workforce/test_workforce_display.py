@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nps_analysis.disclosure import Disclosure
 from nps_analysis.display import show_released
 from nps_analysis.outputs import OutputWriter
 
@@ -26,7 +27,7 @@ def test_shows_the_released_table_not_the_raw_one(tmp_path: Path, shown: list[ob
         tmp_path, data_kind="synthetic", context={"analysis": "workforce_skills_gaps"}
     )
     table = pd.DataFrame({"skill": ["DDP", "TLSW"], "raas_stating_skill": [3, 12]})
-    out.table(table, "skills_stated", counts=["raas_stating_skill"], dims=[])
+    out.table(table, "skills_stated", disclosure=Disclosure(counts=["raas_stating_skill"], dims=[]))
     show_released(out, "skills_stated")
     page = " ".join(str(m.get("text/html", m)) if isinstance(m, dict) else str(m) for m in shown)
     assert "[c]" in page and ">12<" in page

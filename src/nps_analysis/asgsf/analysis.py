@@ -19,6 +19,7 @@ from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
 from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING
 from nps_analysis.asgsf.years import fy_span
+from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.rounding import Rounding, round_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -276,40 +277,49 @@ def write_outputs(
     ok_totals = table(
         res.annual_totals,
         "annual_totals",
-        counts=["packages"],
-        derived={"yoy_growth_pct": "packages"},
+        disclosure=Disclosure(counts=["packages"], derived={"yoy_growth_pct": "packages"}),
     )
     table(
         res.growth_summary,
         "growth_summary",
-        counts=["packages_first", "packages_last"],
-        derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
+        disclosure=Disclosure(
+            counts=["packages_first", "packages_last"],
+            derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
+        ),
     )
     table(
         res.rounding,
         "growth_rounding",
-        counts=["packages_first"],
-        derived=floats_from(res.rounding, "packages_first"),
+        disclosure=Disclosure(
+            counts=["packages_first"], derived=floats_from(res.rounding, "packages_first")
+        ),
     )
     table(
-        res.therapy_shares, "therapy_shares", counts=["packages"], derived={"share_pct": "packages"}
+        res.therapy_shares,
+        "therapy_shares",
+        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
     )
     ok_mix = table(
         res.shares_by_year,
         "therapy_shares_by_year",
-        counts=["packages"],
-        derived={"share_pct": "packages"},
+        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
     )
-    ok_comp = table(res.comparable, "comparable_series", counts=["packages"])
+    ok_comp = table(res.comparable, "comparable_series", disclosure=Disclosure(counts=["packages"]))
     # Trend models are fitted to annual counts, not to records: their disclosure risk is that of
     # the counts they summarise, so they are declared as derived from the packages they model.
     tt = res.therapy_trends
     ok_trends = table(
-        tt, "therapy_trends", counts=["packages"], derived=floats_from(tt, "packages")
+        tt,
+        "therapy_trends",
+        disclosure=Disclosure(counts=["packages"], derived=floats_from(tt, "packages")),
     )
     fc = res.forecast
     ok_fc = table(
-        fc, "forecast", counts=["packages_modelled"], derived=floats_from(fc, "packages_modelled")
+        fc,
+        "forecast",
+        disclosure=Disclosure(
+            counts=["packages_modelled"], derived=floats_from(fc, "packages_modelled")
+        ),
     )
     paths["tables/forecast_backtest.csv"] = backtest.write_backtest(res.fits, out)
     ages = res.age_profile
@@ -321,8 +331,12 @@ def write_outputs(
     table(
         ages,
         "age_12_plus",
-        counts=[c for c in ("packages_known_age", "packages_unknown_age", age_count) if c in ages],
-        derived=floats_from(ages, age_count),
+        disclosure=Disclosure(
+            counts=[
+                c for c in ("packages_known_age", "packages_unknown_age", age_count) if c in ages
+            ],
+            derived=floats_from(ages, age_count),
+        ),
     )
     if res.spend is not None:
         derived = floats_from(res.spend, "packages_with_amount")
@@ -330,16 +344,16 @@ def write_outputs(
         table(
             res.spend,
             "spend_by_year_therapy",
-            counts=["packages", "packages_with_amount"],
-            derived=derived,
+            disclosure=Disclosure(counts=["packages", "packages_with_amount"], derived=derived),
         )
     ok_reg = False
     if res.regional_costs is not None:
         ok_reg = table(
             res.regional_costs,
             "regional_costs",
-            counts=["packages"],
-            derived=floats_from(res.regional_costs, "packages"),
+            disclosure=Disclosure(
+                counts=["packages"], derived=floats_from(res.regional_costs, "packages")
+            ),
         )
     if check is not None and not check.empty:
         table(check, "published_check", data_kind="published")

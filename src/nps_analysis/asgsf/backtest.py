@@ -23,6 +23,7 @@ import pandas as pd
 
 from nps_analysis.asgsf import damped, prediction, trends
 from nps_analysis.asgsf.years import fy_start
+from nps_analysis.disclosure.declaration import Disclosure
 
 if TYPE_CHECKING:  # pragma: no cover
     from nps_analysis.outputs import OutputWriter
@@ -181,7 +182,9 @@ def write_backtest(fits: dict[str, trends.TrendFit], out: OutputWriter) -> Path 
     """
     bt = backtest_table(fits)
     derived = {c: "observed" for c in ("forecast", "pi95_low", "pi95_high", "error_pct")}
-    return out.table(bt, "forecast_backtest", counts=["observed"], derived=derived)
+    return out.table(
+        bt, "forecast_backtest", disclosure=Disclosure(counts=["observed"], derived=derived)
+    )
 
 
 __all__ = [

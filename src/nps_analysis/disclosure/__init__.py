@@ -3,6 +3,7 @@
 See docs/disclosure-audit.md. Data in, data out: no file I/O, no knowledge of how tables are built.
 """
 
+from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.intervals import (
     AuditReport,
     InconsistentReleaseError,
@@ -27,6 +28,7 @@ __all__ = [
     "Cell",
     "CellKey",
     "Dimension",
+    "Disclosure",
     "InconsistentReleaseError",
     "Members",
     "Protection",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nps_analysis.datasets.engine import count_basis_from_dates
+from nps_analysis.disclosure.declaration import Disclosure
 
 RETURN_KEYS = ["count_basis", "period_start", "period_end"]
 """Columns that identify a return (with the RAA)."""
@@ -253,16 +254,16 @@ def cases_vs_national(
     return sort_returns(pd.concat(blocks, ignore_index=True))
 
 
-CASES_DISCLOSURE = {
-    "counts": ["count_region", "count_england"],
-    "derived": {"share_pct_region": "count_region", "share_pct_england": "count_england"},
-}
-"""OutputWriter keywords for `cases_vs_national` tables."""
+CASES_DISCLOSURE = Disclosure(
+    counts=["count_region", "count_england"],
+    derived={"share_pct_region": "count_region", "share_pct_england": "count_england"},
+)
+"""Disclosure declaration of `cases_vs_national` tables."""
 
-COVERAGE_DISCLOSURE = {
-    "safe_reason": (
+COVERAGE_DISCLOSURE = Disclosure(
+    safe_reason=(
         "counts of RAAs (organisations) and the periods of their returns, as the report "
         "publishes them (s3.1); no case counts"
     ),
-}
-"""OutputWriter keywords for the `cases_coverage` table."""
+)
+"""Disclosure declaration of the `cases_coverage` table."""

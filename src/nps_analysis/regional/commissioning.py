@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.stats import hhi, wilson_ci
 
 NOT_RECORDED = "Not recorded"
@@ -19,6 +20,10 @@ def packages_by(packages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for key in keys:
         out[key] = out[key].astype(str)
     return out
+
+
+PACKAGES_DISCLOSURE = Disclosure(counts=["packages"], population="packages")
+"""Disclosure declaration of :func:`packages_by` tables."""
 
 
 def provider_overlap(packages: pd.DataFrame, *, shortlist_size: int) -> pd.DataFrame:
@@ -49,11 +54,11 @@ def provider_overlap(packages: pd.DataFrame, *, shortlist_size: int) -> pd.DataF
     return multi
 
 
-PROVIDER_OVERLAP_DISCLOSURE = {
-    "counts": ["packages"],
-    "derived": {"spend_gbp": "packages", "share_of_region_spend_pct": "packages"},
-    "dims": [],
-}
+PROVIDER_OVERLAP_DISCLOSURE = Disclosure(
+    counts=["packages"],
+    derived={"spend_gbp": "packages", "share_of_region_spend_pct": "packages"},
+    dims=[],
+)
 
 
 def blank_therapy_by_raa(packages: pd.DataFrame) -> pd.DataFrame:
@@ -70,10 +75,10 @@ def blank_therapy_by_raa(packages: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-BLANK_DISCLOSURE = {
-    "counts": ["packages", "blank_therapy"],
-    "derived": {"blank_pct": "blank_therapy"},
-}
+BLANK_DISCLOSURE = Disclosure(
+    counts=["packages", "blank_therapy"],
+    derived={"blank_pct": "blank_therapy"},
+)
 
 
 def share_aged_12_plus(packages: pd.DataFrame) -> pd.DataFrame:
@@ -94,11 +99,11 @@ def share_aged_12_plus(packages: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-AGE_DISCLOSURE = {
-    "counts": ["packages", "aged_12_plus"],
-    "derived": {"pct": "aged_12_plus", "ci_low": "aged_12_plus", "ci_high": "aged_12_plus"},
-    "dims": ["financial_year"],
-}
+AGE_DISCLOSURE = Disclosure(
+    counts=["packages", "aged_12_plus"],
+    derived={"pct": "aged_12_plus", "ci_low": "aged_12_plus", "ci_high": "aged_12_plus"},
+    dims=["financial_year"],
+)
 
 
 def cost_per_therapy_vs_national(
@@ -142,15 +147,15 @@ def cost_per_therapy_vs_national(
     ]
 
 
-COST_DISCLOSURE = {
-    "counts": ["packages_region", "packages_england"],
-    "derived": {
+COST_DISCLOSURE = Disclosure(
+    counts=["packages_region", "packages_england"],
+    derived={
         "mean_cost_region_gbp": "packages_region",
         "ratio_to_england": "packages_region",
         "mean_cost_england_gbp": "packages_england",
     },
-    "dims": [],
-}
+    dims=[],
+)
 
 
 def provider_concentration(packages: pd.DataFrame) -> pd.DataFrame:
@@ -168,11 +173,11 @@ def provider_concentration(packages: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-CONCENTRATION_DISCLOSURE = {
-    "counts": ["packages"],
-    "derived": {"hhi": "packages", "largest_provider_share_pct": "packages"},
-    "dims": [],
-}
+CONCENTRATION_DISCLOSURE = Disclosure(
+    counts=["packages"],
+    derived={"hhi": "packages", "largest_provider_share_pct": "packages"},
+    dims=[],
+)
 
 
 def published_provider_funding(published: pd.DataFrame, region: str) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nps_analysis.sdc import SUPPRESSED
+from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.workforce.settings import min_responders_to_rank, rankable
 
 

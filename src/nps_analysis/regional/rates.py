@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nps_analysis.asgsf.years import fy_start
+from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.regional.context import REGION_TOTAL
 from nps_analysis.rounding import round_half_up
 
@@ -97,9 +98,9 @@ def packages_per_1000(
     ].reset_index(drop=True)
 
 
-RATES_DISCLOSURE = {
-    "counts": ["packages", "packages_excluded"],
-    "derived": {"rate_per_1000": "packages", "rate_low": "packages", "rate_high": "packages"},
-    "dims": ["financial_year", "raa"],
-}
-"""OutputWriter keywords for :func:`packages_per_1000` tables."""
+RATES_DISCLOSURE = Disclosure(
+    counts=["packages", "packages_excluded"],
+    derived={"rate_per_1000": "packages", "rate_low": "packages", "rate_high": "packages"},
+    dims=["financial_year", "raa"],
+)
+"""Disclosure declaration of :func:`packages_per_1000` tables."""

@@ -149,7 +149,7 @@ def build_index(
     reports_dir: str | Path, outputs_dir: str | Path, *, data_kind: str = "synthetic"
 ) -> Path:
     """Write ``index.html``: key national figures, then every report in its group."""
-    from nps_analysis.outputs import DataKind
+    from nps_analysis.provenance import DataKind
 
     reports_dir, outputs_dir = Path(reports_dir), Path(outputs_dir)
     entries = _entries(reports_dir)

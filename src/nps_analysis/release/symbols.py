@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from nps_analysis.provenance import SUPPRESSED
+
 
 class Symbol(StrEnum):
     """A GSS symbol, as shown in a table cell."""
@@ -37,8 +39,8 @@ class Symbol(StrEnum):
         return self.value.strip("[]")
 
 
-SUPPRESSED_MARK = "c"
-"""How the released CSVs mark a suppressed cell (`nps_analysis.sdc.SUPPRESSED`)."""
+SUPPRESSED_MARK = SUPPRESSED
+"""How the released CSVs mark a suppressed cell (`nps_analysis.provenance.SUPPRESSED`)."""
 
 MISSING_SYMBOLS = {"x": Symbol.NOT_AVAILABLE, "z": Symbol.NOT_APPLICABLE, "c": Symbol.CONFIDENTIAL}
 """A column's `missing` setting (what a blank cell means) -> the symbol shown."""

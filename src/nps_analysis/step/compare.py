@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nps_analysis.outputs import DataKind
+from nps_analysis.provenance import DataKind
 
 EFFECT_MEASURES: dict[str, int] = {
     "coefficient_per_year": 1,

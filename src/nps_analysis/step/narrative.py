@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from nps_analysis.outputs import DataKind
+from nps_analysis.provenance import DataKind
 from nps_analysis.step import SYNTHETIC_NOTE
 from nps_analysis.step.design import RAA, factor_of
 

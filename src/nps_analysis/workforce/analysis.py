@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.workforce.check import published_check
 from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
@@ -189,9 +190,11 @@ def _release_with_hidden_counts(
     return out.table(
         df.drop(columns=extra)[[*columns, *hidden]],
         name,
-        hidden_counts=hidden,
-        derived={k: v for k, v in derived.items() if k in columns},
-        dims=dims,
+        disclosure=Disclosure(
+            hidden_counts=hidden,
+            derived={k: v for k, v in derived.items() if k in columns},
+            dims=dims,
+        ),
     )
 
 
@@ -224,14 +227,24 @@ def write_outputs(
     if "profile" in sections:
         # FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
         staff_derived = {"fte": "staff", "share_pct": "staff"}
-        table(res.fte_by_role, "fte_by_role", counts=["staff"], derived=staff_derived)
-        table(res.fte_by_unit_role, "fte_by_area_role", counts=["staff"], derived=staff_derived)
+        table(
+            res.fte_by_role,
+            "fte_by_role",
+            disclosure=Disclosure(counts=["staff"], derived=staff_derived),
+        )
+        table(
+            res.fte_by_unit_role,
+            "fte_by_area_role",
+            disclosure=Disclosure(counts=["staff"], derived=staff_derived),
+        )
         if res.fte_per_cases is not None:
             table(
                 res.fte_per_cases,
                 "fte_per_cases",
-                counts=["staff", "open_cases"],
-                derived={"fte": "staff", "fte_per_100_cases": "staff"},
+                disclosure=Disclosure(
+                    counts=["staff", "open_cases"],
+                    derived={"fte": "staff", "fte_per_100_cases": "staff"},
+                ),
             )
         figure(
             plots.role_mix(out.released("fte_by_role"), out.released("fte_by_area_role"), res.unit),
@@ -260,18 +273,22 @@ def write_outputs(
         table(
             cov_unit,
             "skills_coverage_by_area",
-            counts=["trained_staff", "base_staff"],
-            derived={
-                "trained_fte": "trained_staff",
-                "share_pct": "trained_staff",
-                "base_fte": "base_staff",
-            },
+            disclosure=Disclosure(
+                counts=["trained_staff", "base_staff"],
+                derived={
+                    "trained_fte": "trained_staff",
+                    "share_pct": "trained_staff",
+                    "base_fte": "base_staff",
+                },
+            ),
         )
-        table(res.stated, "skills_stated", safe_reason=ORG_REASON)
+        table(res.stated, "skills_stated", disclosure=Disclosure(safe_reason=ORG_REASON))
         table(
             res.raa_status,
             "skills_by_raa",
-            safe_reason="RAA-level presence of trained staff and named gaps (organisations; no staff counts or FTE)",
+            disclosure=Disclosure(
+                safe_reason="RAA-level presence of trained staff and named gaps (organisations; no staff counts or FTE)"
+            ),
         )
         figure(
             plots.skills_coverage(
@@ -285,20 +302,28 @@ def write_outputs(
         )
     if "gaps" in sections:
         # RAAs are organisations; counts of them are released as the report does.
-        table(res.gaps[GAPS_COLUMNS], "skills_gaps", safe_reason=ORG_REASON)
-        table(res.gaps, "skills_gaps_bounds", safe_reason=ORG_REASON)
-        table(res.gaps_by_region, "skills_gaps_by_region", safe_reason=ORG_REASON)
+        table(res.gaps[GAPS_COLUMNS], "skills_gaps", disclosure=Disclosure(safe_reason=ORG_REASON))
+        table(res.gaps, "skills_gaps_bounds", disclosure=Disclosure(safe_reason=ORG_REASON))
+        table(
+            res.gaps_by_region,
+            "skills_gaps_by_region",
+            disclosure=Disclosure(safe_reason=ORG_REASON),
+        )
         figure(
             plots.gaps_with_ci(out.released("skills_gaps_bounds"), res.area),
             "skills_gaps",
             ["skills_gaps_bounds"],
         )
     if "opportunity" in sections:
-        table(res.mapping, "skill_therapy_map", safe_reason="assumption table (mapping), no data")
+        table(
+            res.mapping,
+            "skill_therapy_map",
+            disclosure=Disclosure(safe_reason="assumption table (mapping), no data"),
+        )
         table(
             res.assumptions.table(),
             "inhouse_assumptions",
-            safe_reason="assumption table (parameters), no data",
+            disclosure=Disclosure(safe_reason="assumption table (parameters), no data"),
         )
         if res.opportunity is not None:
             _write_opportunity(res, out, table, figure)
@@ -313,7 +338,9 @@ def write_outputs(
         table(
             check,
             "published_check",
-            safe_reason="built only from released tables and published figures",
+            disclosure=Disclosure(
+                safe_reason="built only from released tables and published figures"
+            ),
         )
         res.notes.append(
             f"{int(check['matches'].sum())} of {len(check)} published s5 figures reproduced at "
@@ -335,16 +362,18 @@ def _write_opportunity(
     table(
         res.opportunity,
         "inhouse_opportunity",
-        counts=["trained_staff", "practitioner_staff", "packages_all", "packages"],
-        derived={
-            "trained_fte": "trained_staff",
-            **dict.fromkeys(by_practitioners, "practitioner_staff"),
-            "spend_all_gbp": "packages_all",
-            "spend_gbp": "packages",
-            "cost_per_package_gbp": "packages",
-            "sessions_per_package": "packages",
-        },
-        dims=["region", "skill"],
+        disclosure=Disclosure(
+            counts=["trained_staff", "practitioner_staff", "packages_all", "packages"],
+            derived={
+                "trained_fte": "trained_staff",
+                **dict.fromkeys(by_practitioners, "practitioner_staff"),
+                "spend_all_gbp": "packages_all",
+                "spend_gbp": "packages",
+                "cost_per_package_gbp": "packages",
+                "sessions_per_package": "packages",
+            },
+            dims=["region", "skill"],
+        ),
     )
     ranked = priorities(
         out.released("inhouse_opportunity"),
@@ -354,7 +383,9 @@ def _write_opportunity(
     table(
         ranked,
         "inhouse_priorities",
-        safe_reason="built only from the released tables inhouse_opportunity and skills_gaps_by_region",
+        disclosure=Disclosure(
+            safe_reason="built only from the released tables inhouse_opportunity and skills_gaps_by_region"
+        ),
     )
     figure(
         plots.demand_vs_capacity(out.released("inhouse_opportunity"), res.demand_year or ""),

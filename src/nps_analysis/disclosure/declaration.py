@@ -1,0 +1,66 @@
+"""What disclosure control must know about one released table, declared where the table is built.
+
+One frozen value per table, passed to `OutputWriter.table(df, name, disclosure=...)`:
+
+* for per-table control: which columns are counts of records, which columns are derived from
+  which count (suppressed with it), which columns are the table's dimensions, a model's residual
+  degrees of freedom, or why the table needs no check (`safe_reason`);
+* for the release-wide audit (`nps audit`): which records the counts count (`population`:
+  packages, staff, families, cases), what an extra count column restricts the records to
+  (`members`: e.g. ``{"aged_12_plus": {"age_band": "12+"}}``), and which audit dimension a
+  column is (`dimensions`: e.g. ``{"area": "raa"}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+Members = Mapping[str, Any]
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """A table's disclosure-control declaration (see the module docstring)."""
+
+    counts: tuple[str, ...] = ()
+    derived: Mapping[str, str] = field(default_factory=dict)
+    dims: tuple[str, ...] | None = None
+    min_dof: int | None = None
+    safe_reason: str | None = None
+    hidden_counts: tuple[str, ...] = ()
+    population: str | None = None
+    members: Mapping[str, Members] = field(default_factory=dict)
+    dimensions: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "counts", tuple(self.counts))
+        set_(self, "hidden_counts", tuple(self.hidden_counts))
+        if self.dims is not None:
+            set_(self, "dims", tuple(self.dims))
+        for name in ("derived", "members", "dimensions"):
+            set_(self, name, _frozen(getattr(self, name)))
+        if self.min_dof is not None:
+            set_(self, "min_dof", int(self.min_dof))
+        undeclared = sorted(set(self.derived.values()) - set(self.all_counts))
+        if undeclared:
+            raise ValueError(
+                f"derived columns must point at count columns; {undeclared} are not counts"
+            )
+
+    @property
+    def all_counts(self) -> tuple[str, ...]:
+        """Counts checked against the threshold: released ones, then hidden ones."""
+        return (*self.counts, *self.hidden_counts)
+
+    def but(self, **changes: Any) -> Disclosure:
+        """A copy with some fields changed (e.g. only the derived columns a table has)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return Disclosure(**{**fields, **changes})
