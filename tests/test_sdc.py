@@ -134,9 +134,12 @@ def test_dominant_contributor_fails_acro_checks():
             "amount": np.r_[rng.uniform(100, 200, 29), 1_000_000, rng.uniform(100, 200, 30)],
         }
     )
-    table, reason = magnitude_table(records, ["provider"], "amount", CONFIG)
+    table, check = magnitude_table(records, ["provider"], "amount", CONFIG)
     assert table.loc[table["provider"] == "A", "total"].item() == SUPPRESSED
-    assert "NKCheck" in reason or "PPercentCheck" in reason
+    assert "NKCheck" in check["reason"] or "PPercentCheck" in check["reason"]
+    # the checker's log splits primary from secondary; the public note does not
+    assert (check["primary"], check["secondary"]) == (1, 1)
+    assert "Check" not in check["public"] and "secondary" not in check["public"]
     # B then stands alone against the known grand total: secondary suppression takes it too
     assert table.loc[table["provider"] == "B", "total"].item() == SUPPRESSED
 

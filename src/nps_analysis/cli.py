@@ -317,6 +317,13 @@ def execute(
     kernel: Annotated[
         str, typer.Option("-k", "--kernel", help="Jupyter kernel name.")
     ] = "nps-analysis",
+    protect_with: Annotated[
+        list[Path],
+        typer.Option(
+            help="Output-checking folder of an analysis released with this one (repeatable): "
+            "suppressed cells are protected against its tables too."
+        ),
+    ] = [],  # noqa: B006
 ) -> None:
     """Run a notebook with papermill (parameters injected), then render its HTML reports."""
     from nps_analysis.execute import execute_notebook, parse_parameters
@@ -327,7 +334,9 @@ def execute(
         raise typer.BadParameter(str(exc)) from exc
     console.print(f"[bold]Executing[/bold] {notebook.as_posix()} with {parameters}")
     try:
-        execute_notebook(notebook, executed, parameters, kernel_name=kernel)
+        execute_notebook(
+            notebook, executed, parameters, kernel_name=kernel, protect_with=protect_with
+        )
     except Exception as exc:  # papermill's error names the failing cell; keep the message short
         console.print(
             f"[red]{type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}[/red]"

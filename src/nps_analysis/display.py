@@ -39,3 +39,19 @@ def not_available(area: str, what: str) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(f"**Not available for {area}:** {what}. This section is skipped."))
+
+
+def show_manifest(out: OutputWriter) -> None:
+    """Say, in a sentence, what this analysis released and where the list of outputs is."""
+    from IPython.display import Markdown, display
+
+    manifest = out.manifest()
+    counts = manifest["status"].value_counts()
+    parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+    display(
+        Markdown(
+            f"This analysis wrote {len(manifest)} output(s) ({', '.join(parts)}). Each one, with "
+            "the disclosure-control check applied to it, is listed in `manifest.csv` beside the "
+            "tables."
+        )
+    )

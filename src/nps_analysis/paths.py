@@ -26,6 +26,25 @@ PUBLIC_DIR = RAW_DIR / "public"
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
 PROCESSED_DIR = DATA_DIR / "processed"
 OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+CHECKER_DIR = PROJECT_ROOT / "output-checking"
+"""The output checker's material (full disclosure-control detail): never part of a release."""
+RELEASE_ROOT_VARIABLE = "NPS_RELEASE_ROOT"
+CHECKER_ROOT_VARIABLE = "NPS_CHECKER_ROOT"
+
+
+def checker_dir_for(output_dir: str | os.PathLike[str]) -> Path:
+    """Where the output checker's detail for the analysis folder `output_dir` goes.
+
+    A folder of the release (`outputs/`, or `$NPS_RELEASE_ROOT` in an own-data run) maps to the
+    same place under the checker's root (`output-checking/`, or `$NPS_CHECKER_ROOT`); any other
+    folder to a sibling `<name>.output-checking`, never inside what is released."""
+    folder = resolve(output_dir)
+    release = Path(os.environ.get(RELEASE_ROOT_VARIABLE) or OUTPUTS_DIR).resolve()
+    checker = Path(os.environ.get(CHECKER_ROOT_VARIABLE) or CHECKER_DIR).resolve()
+    try:
+        return checker / folder.resolve().relative_to(release)
+    except ValueError:
+        return folder.parent / f"{folder.name}.output-checking"
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nps_analysis.disclosure.grid import NOT_APPLICABLE
 from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.rounding import round_to_base as _round_to_base
 
@@ -42,6 +43,13 @@ class SDCConfig:
     nk_k: float = 0.90
     zeros_are_disclosive: bool = True
     rounding_base: int | None = None
+    audit_min_width: float | None = None  # protection interval of a `c`; None: the threshold
+    audit_time_limit: float = 60.0  # seconds for the integer programmes of one audit
+
+    @property
+    def protection_width(self) -> float:
+        """The width every suppressed cell's feasible interval must keep (default threshold)."""
+        return float(self.threshold if self.audit_min_width is None else self.audit_min_width)
 
     @classmethod
     def from_params(cls, params: dict[str, Any] | None = None) -> SDCConfig:
@@ -88,7 +96,7 @@ def make_acro(config: SDCConfig) -> Any:
 # --------------------------------------------------------------------------- frequency cells
 def primary_mask(counts: pd.Series, config: SDCConfig) -> pd.Series:
     """True where a count is unsafe (below threshold; zero too if zeros are disclosive)."""
-    values = pd.to_numeric(counts, errors="raise").astype("Float64")
+    values = pd.to_numeric(counts.where(counts != NOT_APPLICABLE), errors="raise").astype("Float64")
     unsafe = values < config.threshold
     if not config.zeros_are_disclosive:
         unsafe &= values != 0
@@ -99,7 +107,9 @@ def secondary_mask(table: pd.DataFrame, dims: list[str], count: str, mask: pd.Se
     """Extend `mask` so no margin group (cells sharing all dimensions but one) has exactly one
     suppressed cell. The smallest unsuppressed cell of such a group is added, until stable."""
     mask = mask.copy().astype(bool)
-    values = pd.to_numeric(table[count], errors="coerce").astype(float).fillna(np.inf)
+    column = table[count]
+    values = pd.to_numeric(column.where(column != NOT_APPLICABLE), errors="raise")
+    values = values.astype(float).fillna(np.inf)
     groupings = [[d for d in dims if d != free] for free in dims] if dims else [[]]
     for _ in range(len(table) + 1):
         changed = False
@@ -146,7 +156,7 @@ class ProtectedTable:
 def protect_counts(
     df: pd.DataFrame,
     counts: list[str],
-    derived: dict[str, str],
+    derived: dict[str, str | tuple[str, ...]],
     dims: list[str],
     config: SDCConfig,
     *,
@@ -172,7 +182,11 @@ def protect_counts(
         secondary_total += int((full & ~primary).sum())
         out[count] = out[count].astype(object).where(~full, SUPPRESSED)
     for column, source in derived.items():
-        out[column] = out[column].astype(object).where(~masks[source], SUPPRESSED)
+        sources = (source,) if isinstance(source, str) else tuple(source)
+        hidden = np.logical_or.reduce([masks[s].to_numpy() for s in sources])
+        blocked = np.logical_or.reduce([(df[s] == NOT_APPLICABLE).to_numpy() for s in sources])
+        values = out[column].astype(object).where(~hidden, SUPPRESSED)
+        out[column] = values.where(~blocked, NOT_APPLICABLE)
     if config.rounding_base:
         reason = (
             f"counts rounded to base {config.rounding_base}; {primary_total} derived value(s) "
@@ -188,6 +202,20 @@ def protect_counts(
     return ProtectedTable(out, primary_total, secondary_total, bool(config.rounding_base), reason)
 
 
+def public_note(protected: ProtectedTable, config: SDCConfig) -> str:
+    """What the released manifest says about a table: never how many cells were primary and
+    how many secondary (the output checker's log has that)."""
+    if protected.rounded:
+        return f"counts rounded to base {config.rounding_base}; small counts' derived values suppressed"
+    hidden = protected.primary + protected.secondary
+    if hidden:
+        return (
+            f"{hidden} cell(s) suppressed (c): counts below {config.threshold} and cells that "
+            "would reveal them"
+        )
+    return f"all counts at or above threshold {config.threshold}"
+
+
 def dof_is_safe(n_obs: int, n_params: int, config: SDCConfig) -> bool:
     """True when a model's residual degrees of freedom (n − k) meet the threshold."""
     return (n_obs - n_params) >= config.safe_dof_threshold
@@ -196,9 +224,10 @@ def dof_is_safe(n_obs: int, n_params: int, config: SDCConfig) -> bool:
 # --------------------------------------------------------------------------- magnitude cells
 def magnitude_table(
     records: pd.DataFrame, by: list[str], value: str, config: SDCConfig
-) -> tuple[pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Sum, count and mean of `value` per group, with ACRO's threshold, n-k and p-ratio checks
-    run on the records; failing cells (and their derived values) are suppressed."""
+    run on the records; failing cells (and their derived values) are suppressed. Returns the
+    table and the check (reason and counts for the checker's log, a note for the public)."""
     grouped = records.groupby(by, observed=True, sort=True, dropna=False)[value]
     table = grouped.agg(n="count", total="sum", mean="mean").reset_index()
     session = make_acro(config)
@@ -218,9 +247,10 @@ def magnitude_table(
     result = list(session.results.results.values())[-1]
     failing: set[str] = set()
     labels = sorted(data["_cell"].unique())
+    linked = bool(result.sdc.get("summary", {}).get("PresenceOfLinkedTableCheck"))
     for check, cells in result.sdc.get("cells", {}).items():
         if check == "PresenceOfLinkedTableCheck":
-            continue
+            continue  # recorded in the checker's log; the release-wide audit handles linkage
         for row, _col in cells:
             failing.add(labels[row])
     keys = (
@@ -231,9 +261,20 @@ def magnitude_table(
     for column in ("n", "total", "mean"):
         table[column] = table[column].astype(object).where(~mask, SUPPRESSED)
     checks = ", ".join(f"{k}: {v}" for k, v in result.sdc.get("summary", {}).items() if v)
-    reason = (
-        f"ACRO checks failed ({checks}); {int(mask.sum())} cell(s) suppressed"
-        if mask.any()
-        else "all cells pass ACRO's threshold, n-k and p-ratio checks"
-    )
-    return table, reason
+    hidden = int(mask.sum())
+    check: dict[str, Any] = {
+        "reason": (
+            f"ACRO checks failed ({checks}); {hidden} cell(s) suppressed"
+            if mask.any()
+            else "all cells pass ACRO's threshold, n-k and p-ratio checks"
+        ),
+        "public": (
+            f"{hidden} cell(s) suppressed (c): small counts or a few dominant providers"
+            if mask.any()
+            else "all cells pass the small-count and dominance checks"
+        ),
+        "primary": len(failing & set(keys[mask])),
+        "secondary": hidden - len(failing & set(keys[mask])),
+        "linked_table": linked,
+    }
+    return table, check

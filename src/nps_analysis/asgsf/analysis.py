@@ -15,11 +15,17 @@ import numpy as np
 import pandas as pd
 
 from nps_analysis.asgsf import age, backtest, forecast, growth, mix, plots, spend, trends
-from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label
+from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label, series_members
 from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING
 from nps_analysis.asgsf.years import fy_span
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import (
+    AGE_NOT_RECORDED,
+    KNOWN_AGE,
+    OLDER_AGE_GROUP,
+    PACKAGES,
+)
 from nps_analysis.rounding import Rounding, round_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -277,48 +283,94 @@ def write_outputs(
     ok_totals = table(
         res.annual_totals,
         "annual_totals",
-        disclosure=Disclosure(counts=["packages"], derived={"yoy_growth_pct": "packages"}),
+        disclosure=Disclosure(
+            population=PACKAGES, counts=["packages"], derived={"yoy_growth_pct": "packages"}
+        ),
     )
     table(
         res.growth_summary,
         "growth_summary",
         disclosure=Disclosure(
+            population=PACKAGES,
             counts=["packages_first", "packages_last"],
             derived={"total_growth_pct": "packages_first", "cagr_pct": "packages_first"},
+            members={
+                "packages_first": {"financial_year": "{first_year}"},
+                "packages_last": {"financial_year": "{last_year}"},
+            },
         ),
     )
     table(
         res.rounding,
         "growth_rounding",
         disclosure=Disclosure(
-            counts=["packages_first"], derived=floats_from(res.rounding, "packages_first")
+            population=PACKAGES,
+            counts=["packages_first"],
+            derived=floats_from(res.rounding, "packages_first"),
+            members={"packages_first": {"financial_year": "{first_year}"}},
         ),
     )
     table(
         res.therapy_shares,
         "therapy_shares",
-        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
+        disclosure=Disclosure(
+            population=PACKAGES,
+            counts=["packages"],
+            derived={"share_pct": "packages"},
+            grid=("therapy_type",),
+        ),
     )
     ok_mix = table(
         res.shares_by_year,
         "therapy_shares_by_year",
-        disclosure=Disclosure(counts=["packages"], derived={"share_pct": "packages"}),
+        disclosure=Disclosure(
+            population=PACKAGES,
+            counts=["packages"],
+            derived={"share_pct": "packages"},
+            grid=("financial_year", "therapy_type"),
+        ),
     )
-    ok_comp = table(res.comparable, "comparable_series", disclosure=Disclosure(counts=["packages"]))
+    ok_comp = table(
+        res.comparable,
+        "comparable_series",
+        disclosure=Disclosure(
+            population=PACKAGES,
+            counts=["packages"],
+            dimensions={"series": ""},
+            members={"packages": lambda row: series_members(row["series"])},
+        ),
+    )
+
+    def fitted_members(row: dict) -> dict:
+        """The packages a trend row counts: its series over the years it was fitted to."""
+        fit = res.fits.get(row["therapy_type"])
+        years = {"financial_year": tuple(map(str, fit.years))} if fit is not None else {}
+        return {**series_members(row["therapy_type"]), **years}
+
     # Trend models are fitted to annual counts, not to records: their disclosure risk is that of
     # the counts they summarise, so they are declared as derived from the packages they model.
     tt = res.therapy_trends
     ok_trends = table(
         tt,
         "therapy_trends",
-        disclosure=Disclosure(counts=["packages"], derived=floats_from(tt, "packages")),
+        disclosure=Disclosure(
+            population=PACKAGES,
+            counts=["packages"],
+            derived=floats_from(tt, "packages"),
+            dimensions={"therapy_type": ""},
+            members={"packages": fitted_members},
+        ),
     )
     fc = res.forecast
     ok_fc = table(
         fc,
         "forecast",
         disclosure=Disclosure(
-            counts=["packages_modelled"], derived=floats_from(fc, "packages_modelled")
+            population=PACKAGES,
+            counts=["packages_modelled"],
+            derived=floats_from(fc, "packages_modelled"),
+            dimensions={"therapy_type": "", "financial_year": ""},
+            members={"packages_modelled": fitted_members},
         ),
     )
     paths["tables/forecast_backtest.csv"] = backtest.write_backtest(res.fits, out)
@@ -332,19 +384,36 @@ def write_outputs(
         ages,
         "age_12_plus",
         disclosure=Disclosure(
+            population=PACKAGES,
             counts=[
                 c for c in ("packages_known_age", "packages_unknown_age", age_count) if c in ages
             ],
             derived=floats_from(ages, age_count),
+            members={
+                "packages_known_age": {"age_group": KNOWN_AGE},
+                "packages_unknown_age": {"age_group": AGE_NOT_RECORDED},
+                age_count: {"age_group": OLDER_AGE_GROUP},
+            },
         ),
     )
     if res.spend is not None:
-        derived = floats_from(res.spend, "packages_with_amount")
-        derived["match_funded_pct"] = "packages"
+        derived: dict[str, str | tuple[str, ...]] = dict(
+            floats_from(res.spend, "packages_with_amount")
+        )
+        derived["at_or_above_limit_pct"] = spend.SHARE_SIDES[:2]
+        derived["match_funded_pct"] = spend.SHARE_SIDES[2:]
         table(
             res.spend,
             "spend_by_year_therapy",
-            disclosure=Disclosure(counts=["packages", "packages_with_amount"], derived=derived),
+            disclosure=Disclosure(
+                population=PACKAGES,
+                counts=["packages", "packages_with_amount"],
+                hidden_counts=spend.SHARE_SIDES,
+                derived=derived,
+                members={"packages_with_amount": {"amount_recorded": "yes"}},
+                dims=["financial_year", "therapy_type"],
+                grid=("financial_year", "therapy_type"),
+            ),
         )
     ok_reg = False
     if res.regional_costs is not None:
@@ -352,7 +421,11 @@ def write_outputs(
             res.regional_costs,
             "regional_costs",
             disclosure=Disclosure(
-                counts=["packages"], derived=floats_from(res.regional_costs, "packages")
+                population=PACKAGES,
+                members={"packages": {"amount_recorded": "yes"}},
+                grid=("region", "therapy_type"),
+                counts=["packages"],
+                derived=floats_from(res.regional_costs, "packages"),
             ),
         )
     if check is not None and not check.empty:

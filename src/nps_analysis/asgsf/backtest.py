@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 
 from nps_analysis.asgsf import damped, prediction, trends
+from nps_analysis.asgsf.categories import series_members
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import PACKAGES
 
 if TYPE_CHECKING:  # pragma: no cover
     from nps_analysis.outputs import OutputWriter
@@ -182,9 +184,14 @@ def write_backtest(fits: dict[str, trends.TrendFit], out: OutputWriter) -> Path 
     """
     bt = backtest_table(fits)
     derived = {c: "observed" for c in ("forecast", "pi95_low", "pi95_high", "error_pct")}
-    return out.table(
-        bt, "forecast_backtest", disclosure=Disclosure(counts=["observed"], derived=derived)
+    declaration = Disclosure(
+        counts=["observed"],
+        derived=derived,
+        population=PACKAGES,
+        dimensions={"therapy_type": ""},
+        members={"observed": lambda row: series_members(row["therapy_type"])},
     )
+    return out.table(bt, "forecast_backtest", disclosure=declaration)
 
 
 __all__ = [

@@ -55,6 +55,19 @@ _AVAILABLE: dict[str, tuple[int | None, int | None]] = {
 }
 _PARTIAL_YEAR = 2018
 
+
+def series_members(label: str) -> dict[str, str | tuple[str, ...]]:
+    """Which packages a series label counts, as audit members: all (the total), the comparable
+    series' categories, or one category."""
+    from nps_analysis.asgsf.trends import TOTAL_LABEL
+
+    if label == TOTAL_LABEL:
+        return {}
+    if label == COMPARABLE_LABEL:
+        return {"therapy_type": tuple(_CATEGORIES[k][0] for k in COMPARABLE_KEYS)}
+    return {"therapy_type": canonical_label(label)}
+
+
 RECLASSIFIED_KEYS: tuple[str, ...] = ("psychotherapy", "creative")
 """Categories that existed throughout but lost packages to Family therapy in November 2018: their
 counts up to and including 2018/19 are not comparable with the counts after it."""

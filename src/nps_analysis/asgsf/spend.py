@@ -110,6 +110,15 @@ def _therapy_labels(therapy: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical(labels[codes]), index=therapy.index)
 
 
+SHARE_SIDES = (
+    "packages_at_or_above_limit",
+    "packages_below_limit",
+    "packages_match_funded",
+    "packages_not_match_funded",
+)
+"""Hidden count columns of `spend_by_year_therapy`: the two sides of each share."""
+
+
 def spend_by_year_therapy(df: pd.DataFrame, rules: FairAccessRules) -> pd.DataFrame:
     """Per financial year and therapy: packages, packages with an amount, total, mean and median
     cost, share at or above the fair access limit, and share match-funded (percentages unrounded)."""
@@ -140,6 +149,16 @@ def spend_by_year_therapy(df: pd.DataFrame, rules: FairAccessRules) -> pd.DataFr
     ).reset_index()
     out["at_or_above_limit_pct"] *= 100.0
     out["match_funded_pct"] *= 100.0
+    # The counts behind the two shares, both sides: checked (not released) so that neither a
+    # share nor its complement can reveal a small count.
+    sides = g.agg(
+        packages_at_or_above_limit=("at_or_above_limit", "sum"),
+        packages_below_limit=("at_or_above_limit", lambda v: int((v == 0).sum())),
+        packages_match_funded=("match_funded", "sum"),
+        packages_not_match_funded=("match_funded", lambda v: int((v == 0).sum())),
+    ).reset_index(drop=True)
+    for column in SHARE_SIDES:
+        out[column] = sides[column].astype(np.int64).to_numpy()
     out["financial_year"] = out["financial_year"].astype(str)
     out["therapy_type"] = out["therapy_type"].astype(str)
     return out

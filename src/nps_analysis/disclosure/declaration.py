@@ -3,12 +3,15 @@
 One frozen value per table, passed to `OutputWriter.table(df, name, disclosure=...)`:
 
 * for per-table control: which columns are counts of records, which columns are derived from
-  which count (suppressed with it), which columns are the table's dimensions, a model's residual
+  which count or counts (suppressed when any of them is), which category columns the table must
+  cover completely (`grid`: every combination listed, see `nps_analysis.disclosure.grid`), which
+  columns are the table's dimensions, a model's residual
   degrees of freedom, or why the table needs no check (`safe_reason`);
 * for the release-wide audit (`nps audit`): which records the counts count (`population`:
-  packages, staff, families, cases), what an extra count column restricts the records to
-  (`members`: e.g. ``{"aged_12_plus": {"age_band": "12+"}}``), and which audit dimension a
-  column is (`dimensions`: e.g. ``{"area": "raa"}``).
+  packages, staff, families, cases; `populations` for a count column of other records), what a
+  count column restricts the records to (`members`: e.g. ``{"aged_12_plus": {"age_group":
+  "12 plus"}}``; see `nps_analysis.disclosure.cells`), and which audit dimension a column is
+  (`dimensions`: e.g. ``{"area": "region"}``; ``""`` for a column that is no dimension).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ class Disclosure:
     """A table's disclosure-control declaration (see the module docstring)."""
 
     counts: tuple[str, ...] = ()
-    derived: Mapping[str, str] = field(default_factory=dict)
+    derived: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     dims: tuple[str, ...] | None = None
     min_dof: int | None = None
     safe_reason: str | None = None
@@ -38,22 +41,32 @@ class Disclosure:
     population: str | None = None
     members: Mapping[str, Members] = field(default_factory=dict)
     dimensions: Mapping[str, str] = field(default_factory=dict)
+    populations: Mapping[str, str] = field(default_factory=dict)
+    grid: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "counts", tuple(self.counts))
         set_(self, "hidden_counts", tuple(self.hidden_counts))
+        set_(self, "grid", tuple(self.grid))
         if self.dims is not None:
             set_(self, "dims", tuple(self.dims))
-        for name in ("derived", "members", "dimensions"):
+        for name in ("derived", "members", "dimensions", "populations"):
             set_(self, name, _frozen(getattr(self, name)))
         if self.min_dof is not None:
             set_(self, "min_dof", int(self.min_dof))
-        undeclared = sorted(set(self.derived.values()) - set(self.all_counts))
+        undeclared = sorted(
+            {s for c in self.derived for s in self.sources(c)} - set(self.all_counts)
+        )
         if undeclared:
             raise ValueError(
                 f"derived columns must point at count columns; {undeclared} are not counts"
             )
+
+    def sources(self, column: str) -> tuple[str, ...]:
+        """The count columns derived column `column` is computed from."""
+        source = self.derived[column]
+        return (source,) if isinstance(source, str) else tuple(source)
 
     @property
     def all_counts(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from nps_analysis.datasets.engine import count_basis_from_dates
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import CASES
 
 RETURN_KEYS = ["count_basis", "period_start", "period_end"]
 """Columns that identify a return (with the RAA)."""
@@ -254,11 +255,19 @@ def cases_vs_national(
     return sort_returns(pd.concat(blocks, ignore_index=True))
 
 
-CASES_DISCLOSURE = Disclosure(
-    counts=["count_region", "count_england"],
-    derived={"share_pct_region": "count_region", "share_pct_england": "count_england"},
-)
-"""Disclosure declaration of `cases_vs_national` tables."""
+def cases_disclosure(key: str, national_is_same_data: bool) -> Disclosure:
+    """Disclosure declaration of `cases_vs_national` tables by `key`: open cases (children's
+    cases only for age bands), the England columns summed over regions."""
+    only = {"recipient_group": "children"} if key == "child_age_band" else {}
+    return Disclosure(
+        counts=["count_region", "count_england"],
+        derived={"share_pct_region": "count_region", "share_pct_england": "count_england"},
+        dims=[key],
+        population=CASES,
+        members={"count_region": only, "count_england": {**only, "region": "*"}},
+        populations={} if national_is_same_data else {"count_england": "national cases"},
+    )
+
 
 COVERAGE_DISCLOSURE = Disclosure(
     safe_reason=(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nps_analysis.asgsf.categories import NOT_RECORDED
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import KNOWN_AGE, NOT_PREFIX, OLDER_AGE_GROUP, PACKAGES
 from nps_analysis.stats import hhi, wilson_ci
-
-NOT_RECORDED = "Not recorded"
 
 
 def packages_by(packages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -22,8 +22,13 @@ def packages_by(packages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-PACKAGES_DISCLOSURE = Disclosure(counts=["packages"], population="packages")
-"""Disclosure declaration of :func:`packages_by` tables."""
+def packages_disclosure(keys: list[str]) -> Disclosure:
+    """Disclosure declaration of :func:`packages_by` tables: every combination of `keys`."""
+    return Disclosure(counts=["packages"], population=PACKAGES, grid=tuple(keys))
+
+
+SPEND_DISCLOSURE = Disclosure(population=PACKAGES, members={"n": {"amount_recorded": "yes"}})
+"""What the counts `n` of the spend (magnitude) tables count, for the release-wide audit."""
 
 
 def provider_overlap(packages: pd.DataFrame, *, shortlist_size: int) -> pd.DataFrame:
@@ -58,6 +63,8 @@ PROVIDER_OVERLAP_DISCLOSURE = Disclosure(
     counts=["packages"],
     derived={"spend_gbp": "packages", "share_of_region_spend_pct": "packages"},
     dims=[],
+    population=PACKAGES,
+    dimensions={"provider": "provider"},
 )
 
 
@@ -78,6 +85,8 @@ def blank_therapy_by_raa(packages: pd.DataFrame) -> pd.DataFrame:
 BLANK_DISCLOSURE = Disclosure(
     counts=["packages", "blank_therapy"],
     derived={"blank_pct": "blank_therapy"},
+    population=PACKAGES,
+    members={"blank_therapy": {"therapy_type": NOT_RECORDED}},
 )
 
 
@@ -103,6 +112,11 @@ AGE_DISCLOSURE = Disclosure(
     counts=["packages", "aged_12_plus"],
     derived={"pct": "aged_12_plus", "ci_low": "aged_12_plus", "ci_high": "aged_12_plus"},
     dims=["financial_year"],
+    population=PACKAGES,
+    members={
+        "packages": {"age_group": KNOWN_AGE},
+        "aged_12_plus": {"age_group": OLDER_AGE_GROUP},
+    },
 )
 
 
@@ -147,15 +161,25 @@ def cost_per_therapy_vs_national(
     ]
 
 
-COST_DISCLOSURE = Disclosure(
-    counts=["packages_region", "packages_england"],
-    derived={
-        "mean_cost_region_gbp": "packages_region",
-        "ratio_to_england": "packages_region",
-        "mean_cost_england_gbp": "packages_england",
-    },
-    dims=[],
-)
+def cost_disclosure(national_is_same_data: bool) -> Disclosure:
+    """Disclosure declaration of :func:`cost_per_therapy_vs_national` tables: the England
+    counts are of the same records as the region's when the national data is the same file."""
+    return Disclosure(
+        counts=["packages_region", "packages_england"],
+        derived={
+            "mean_cost_region_gbp": "packages_region",
+            "ratio_to_england": "packages_region",
+            "mean_cost_england_gbp": "packages_england",
+        },
+        dims=[],
+        population=PACKAGES,
+        members={
+            "packages_region": {"amount_recorded": "yes"},
+            "packages_england": {"amount_recorded": "yes", "region": "*"},
+        },
+        populations={} if national_is_same_data else {"packages_england": "national packages"},
+        dimensions={"therapy_type": "therapy_type"},
+    )
 
 
 def provider_concentration(packages: pd.DataFrame) -> pd.DataFrame:
@@ -177,6 +201,8 @@ CONCENTRATION_DISCLOSURE = Disclosure(
     counts=["packages"],
     derived={"hhi": "packages", "largest_provider_share_pct": "packages"},
     dims=[],
+    population=PACKAGES,
+    members={"packages": {"provider": NOT_PREFIX + NOT_RECORDED, "amount_recorded": "yes"}},
 )
 
 

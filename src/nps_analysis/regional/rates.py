@@ -13,6 +13,7 @@ import pandas as pd
 
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import PACKAGES
 from nps_analysis.regional.context import REGION_TOTAL
 from nps_analysis.rounding import round_half_up
 
@@ -102,5 +103,8 @@ RATES_DISCLOSURE = Disclosure(
     counts=["packages", "packages_excluded"],
     derived={"rate_per_1000": "packages", "rate_low": "packages", "rate_high": "packages"},
     dims=["financial_year", "raa"],
+    population=PACKAGES,
+    members={"packages": {"in_scope": "yes"}, "packages_excluded": {"in_scope": "no"}},
+    dimensions={"region": "region"},
 )
 """Disclosure declaration of :func:`packages_per_1000` tables."""

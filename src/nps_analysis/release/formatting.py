@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from nps_analysis.release.metadata import ColumnSpec, TableSpec
-from nps_analysis.release.symbols import MISSING_SYMBOLS, SUPPRESSED_MARK, Symbol
+from nps_analysis.release.symbols import MISSING_SYMBOLS, Symbol
 from nps_analysis.rounding import round_decimal
 
 _TRUE = {"true", "yes", "1"}
@@ -44,8 +44,8 @@ def as_number(value: Any) -> Decimal:
 
 def symbol_of(value: Any, column: ColumnSpec) -> Symbol | None:
     """The GSS symbol a cell shows instead of a value, or None when it has a value."""
-    if isinstance(value, str) and value.strip() == SUPPRESSED_MARK:
-        return Symbol.CONFIDENTIAL
+    if isinstance(value, str) and value.strip() in MISSING_SYMBOLS:
+        return MISSING_SYMBOLS[value.strip()]  # c (suppressed) or z (not applicable) in the CSV
     if is_blank(value):
         return MISSING_SYMBOLS[column.missing]
     return None
@@ -64,6 +64,8 @@ def format_value(value: Any, column: ColumnSpec) -> str:
             return "No"
         raise ValueError(f"column '{column.col_name}': {value!r} is not a yes/no value")
     if column.format == "text":
+        if isinstance(value, pd.Timestamp):
+            return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
         if isinstance(value, float) and value.is_integer():
             return f"{int(value)}"
         return str(value)

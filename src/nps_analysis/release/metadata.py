@@ -198,7 +198,7 @@ class TableSpec:
             if not column.is_numeric:
                 continue
             values = frame[name].astype(str).str.strip()
-            values = values[~values.isin(["", "c", "nan", "<NA>", "None"])]
+            values = values[~values.isin(["", "c", "z", "x", "nan", "<NA>", "None"])]
             bad = values[pd.to_numeric(values, errors="coerce").isna()]
             if len(bad):
                 raise SpecError(

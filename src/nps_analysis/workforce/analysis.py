@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import CASES, PACKAGES, STAFF, YES_NO
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.workforce.check import published_check
 from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
@@ -20,6 +21,7 @@ from nps_analysis.workforce.opportunity import (
     latest_year,
     load_skill_therapy_map,
     priorities,
+    responding_raas,
 )
 from nps_analysis.workforce.profile import fte_by_role, fte_by_unit_role, fte_per_cases
 from nps_analysis.workforce.settings import min_responders_to_rank
@@ -60,6 +62,7 @@ class WorkforceResults:
     opportunity: pd.DataFrame | None
     demand_year: str | None
     assumptions: InHouseAssumptions
+    training_raas: tuple[str, ...] = ()
     check: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -161,6 +164,7 @@ def run_analysis(
         opportunity=opp,
         demand_year=year,
         assumptions=a,
+        training_raas=tuple(sorted(responding_raas(wf))),
         notes=notes,
     )
     if region is None:
@@ -226,16 +230,15 @@ def write_outputs(
 
     if "profile" in sections:
         # FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
-        staff_derived = {"fte": "staff", "share_pct": "staff"}
-        table(
-            res.fte_by_role,
-            "fte_by_role",
-            disclosure=Disclosure(counts=["staff"], derived=staff_derived),
+        staff = Disclosure(
+            counts=["staff"],
+            derived={"fte": "staff", "share_pct": "staff"},
+            population=STAFF,
+            dimensions=STAFF_DIMENSIONS,
         )
+        table(res.fte_by_role, "fte_by_role", disclosure=staff.but(grid=("role",)))
         table(
-            res.fte_by_unit_role,
-            "fte_by_area_role",
-            disclosure=Disclosure(counts=["staff"], derived=staff_derived),
+            res.fte_by_unit_role, "fte_by_area_role", disclosure=staff.but(grid=(res.unit, "role"))
         )
         if res.fte_per_cases is not None:
             table(
@@ -244,6 +247,9 @@ def write_outputs(
                 disclosure=Disclosure(
                     counts=["staff", "open_cases"],
                     derived={"fte": "staff", "fte_per_100_cases": "staff"},
+                    population=STAFF,
+                    populations={"open_cases": CASES},
+                    dimensions=STAFF_DIMENSIONS,
                 ),
             )
         figure(
@@ -274,6 +280,9 @@ def write_outputs(
             cov_unit,
             "skills_coverage_by_area",
             disclosure=Disclosure(
+                population=STAFF,
+                dimensions=STAFF_DIMENSIONS,
+                members={"trained_staff": TRAINED, "base_staff": RECORDED},
                 counts=["trained_staff", "base_staff"],
                 derived={
                     "trained_fte": "trained_staff",
@@ -349,6 +358,35 @@ def write_outputs(
     return paths
 
 
+STAFF_DIMENSIONS = {"area": "region", "skill": ""}
+"""Workforce table columns as audit dimensions (`area` is a region or England)."""
+TRAINED = {"trained_{skill}": "yes"}
+"""A trained-staff count counts staff with that skill's training flag set."""
+RECORDED = {"trained_{skill}": YES_NO}
+"""A base count counts staff whose training flag for that skill is recorded (yes or no)."""
+
+
+def opportunity_members(res: WorkforceResults) -> dict[str, object]:
+    """What the counts of the in-house table count: trained staff (practitioners: in the
+    practitioner roles), and packages of the demand year in the categories mapped to the skill
+    (`packages`: in the RAAs with training data)."""
+    mapped = res.mapping.groupby("skill")["therapy_type"].agg(tuple).to_dict()
+
+    def demand(row: dict, raas: tuple[str, ...] | None) -> dict[str, object]:
+        members: dict[str, object] = {
+            "financial_year": str(res.demand_year),
+            "therapy_type": mapped.get(row["skill"], ()),
+        }
+        return members if raas is None else {**members, "raa": raas}
+
+    return {
+        "trained_staff": TRAINED,
+        "practitioner_staff": {**TRAINED, "role": tuple(res.assumptions.practitioner_roles)},
+        "packages_all": lambda row: demand(row, None),
+        "packages": lambda row: demand(row, res.training_raas),
+    }
+
+
 def _write_opportunity(
     res: WorkforceResults,
     out: OutputWriter,
@@ -363,6 +401,10 @@ def _write_opportunity(
         res.opportunity,
         "inhouse_opportunity",
         disclosure=Disclosure(
+            population=STAFF,
+            populations={"packages_all": PACKAGES, "packages": PACKAGES},
+            dimensions=STAFF_DIMENSIONS,
+            members=opportunity_members(res),
             counts=["trained_staff", "practitioner_staff", "packages_all", "packages"],
             derived={
                 "trained_fte": "trained_staff",

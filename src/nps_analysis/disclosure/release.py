@@ -1,0 +1,172 @@
+"""The disclosure audit of a whole release: every count cell every analysis of one run released,
+attacked at once (`nps audit`).
+
+Each `OutputWriter` leaves its count cells in the output checker's folder
+(`<checker root>/<analysis>/checks.json`, see `OutputWriter.write_manifest`). Here they become
+one intruder model: tables of all analyses, one population per kind of record, regions as the
+groups of their RAAs (the intruder knows which RAA is in which region), complete category lists
+(`vocabulary`), and the interval attack of `nps_analysis.disclosure.intervals` judges every `c`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from nps_analysis.disclosure.intervals import AuditReport, ProtectionRule, audit
+from nps_analysis.disclosure.model import Cell, Dimension
+from nps_analysis.disclosure.vocabulary import NOT_PREFIX, categories
+
+CHECKS_FILE = "checks.json"
+
+
+@dataclass(frozen=True)
+class ReleaseAudit:
+    """The audit of one release: the judged intervals, the model's size and its run time."""
+
+    report: AuditReport
+    tables: int
+    cells: int
+    suppressed: int
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        """True when the release may be published."""
+        return self.report.passed
+
+
+def read_cells(checker_root: str | Path) -> list[dict[str, Any]]:
+    """Every released count cell of the run, table names prefixed by their analysis folder."""
+    root = Path(checker_root)
+    records: list[dict[str, Any]] = []
+    for path in sorted(root.glob(f"**/{CHECKS_FILE}")):
+        analysis = path.parent.relative_to(root).as_posix()
+        for name, table in json.loads(path.read_text(encoding="utf-8"))["tables"].items():
+            for cell in table.get("cells", []):
+                records.append({**cell, "table": f"{analysis}/{name}"})
+    return records
+
+
+def _region_raas() -> dict[str, tuple[str, ...]]:
+    from nps_analysis.regions import pan_regions_raas
+
+    reference = pan_regions_raas()
+    return {r: tuple(g["raa"]) for r, g in reference.groupby("region", sort=False)}
+
+
+def _as_set(value: Any) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _regions_as_raas(members: Mapping[str, Any], raas: Mapping[str, tuple[str, ...]]) -> dict:
+    """A region member becomes the group of its RAAs (intersected with an RAA member)."""
+    out = dict(members)
+    if "region" not in out:
+        return out
+    region = out.pop("region")
+    group = set().union(*(raas.get(r, ()) for r in _as_set(region)))
+    if "raa" in out:
+        group &= _as_set(out["raa"])
+    order = [r for rs in raas.values() for r in rs]
+    out["raa"] = tuple(r for r in order if r in group)
+    return out
+
+
+def build_model(
+    records: Iterable[Mapping[str, Any]],
+    known: Mapping[str, tuple[str, ...]] | None = None,
+    raas: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[list[Dimension], list[Cell]]:
+    """The intruder's dimensions (complete category lists) and cells for `audit`."""
+    raas = _region_raas() if raas is None else raas
+    translated = [{**r, "members": _regions_as_raas(r["members"], raas)} for r in records]
+    seen: dict[str, set[str]] = {}
+    for record in translated:
+        for dimension, value in record["members"].items():
+            values = _as_set(value)
+            seen.setdefault(dimension, set()).update(
+                v[len(NOT_PREFIX) :] if v.startswith(NOT_PREFIX) else v for v in values
+            )
+    if "raa" in seen:
+        seen["raa"] |= {r for rs in raas.values() for r in rs}
+    full = categories(seen, known)
+    cells = []
+    for record in translated:
+        members = {}
+        for dimension, value in record["members"].items():
+            if isinstance(value, str) and value.startswith(NOT_PREFIX):
+                excluded = value[len(NOT_PREFIX) :]
+                members[dimension] = tuple(c for c in full[dimension] if c != excluded)
+            else:
+                members[dimension] = value if isinstance(value, str) else tuple(value)
+        cells.append(
+            Cell(
+                table=record["table"],
+                row=int(record["row"]),
+                column=record["column"],
+                members=members,
+                value=record["value"],
+                population=record["population"],
+            )
+        )
+    dimensions = [Dimension(name, values) for name, values in sorted(full.items())]
+    return dimensions, cells
+
+
+def audit_release(
+    checker_root: str | Path,
+    *,
+    min_width: float,
+    time_limit: float,
+    zeros_released: bool = False,
+) -> ReleaseAudit:
+    """Attack every `c` of the release in `checker_root` with all its other cells."""
+    started = time.monotonic()
+    dimensions, cells = build_model(read_cells(checker_root))
+    bounds = (1, math.inf) if zeros_released else (0, math.inf)
+    report = audit(
+        dimensions,
+        cells,
+        rule=ProtectionRule(min_width=min_width),
+        suppressed_bounds=bounds,
+        time_limit=time_limit,
+    )
+    return ReleaseAudit(
+        report=report,
+        tables=len({c.table for c in cells}),
+        cells=len(cells),
+        suppressed=sum(c.suppressed for c in cells),
+        seconds=time.monotonic() - started,
+    )
+
+
+def checker_summary(result: ReleaseAudit) -> pd.DataFrame:
+    """Per table: suppressed cells checked, violations, the narrowest interval (checker's log)."""
+    return result.report.summary.loc[lambda d: d["suppressed"] > 0].reset_index(drop=True)
+
+
+def public_summary(result: ReleaseAudit) -> pd.DataFrame:
+    """What the release says about its audit: per analysis, tables and suppressed cells checked
+    and whether every one kept its protection interval (no cell positions or widths)."""
+    summary = result.report.summary.assign(
+        analysis=lambda d: d["table"].str.rsplit("/", n=1).str[0]
+    )
+    rows = []
+    for analysis, group in summary.groupby("analysis", sort=True):
+        rows.append(
+            {
+                "analysis": analysis,
+                "tables_checked": len(group),
+                "suppressed_cells_checked": int(group["suppressed"].sum()),
+                "all_protected": bool(group["violations"].sum() == 0),
+            }
+        )
+    return pd.DataFrame(rows)
