@@ -128,10 +128,8 @@ def local_links(html: str) -> list[str]:
 # --------------------------------------------------------------------------- release checks
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 """axe-core rule tags for WCAG 2.2 levels A and AA (2.0, 2.1 and 2.2 success criteria)."""
-PLACEHOLDER_ALT = re.compile(
-    r"^(no description.*|image|chart|figure|graph|picture|plot|untitled|png|svg|none)\.?$", re.I
-)
-BAD_CELLS = {"nan", "NaN", "None", "True", "False", "<NA>", "NaT", "inf", "-inf"}
+SITE_PAGES = ("index.html", "run.html")
+"""Pages that are not reports (no released tables; their conventions are still checked)."""
 
 PAGE_FACTS_JS = """() => {
   const text = el => (el ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
@@ -177,86 +175,41 @@ def release_checks(chromium: str, folder: Path, pages: list[str]) -> dict[str, d
                     }
                     for v in violations
                 ]
+                facts["html"] = page.content()
                 results[name] = facts
         finally:
             browser.close()
     return results
 
 
+def axe_problems(results: dict[str, dict]) -> list[str]:
+    """axe-core's WCAG 2.2 A/AA violations of every page, one line per rule and page."""
+    return [
+        f"{name}: axe {v['id']} ({v['impact']}) on {v['nodes']} node(s) {v['target']}"
+        for name, facts in results.items()
+        for v in facts["violations"]
+    ]
+
+
 def convention_problems(results: dict[str, dict], folder: Path) -> list[str]:
-    """Everything the pages get wrong besides axe: titles, alt text, table titles, raw values,
-    decimals and separators, and HTML tables that differ from the released CSV once formatted."""
-    import pandas as pd
+    """Everything the pages loaded in Chromium get wrong: axe violations, broken images, and
+    the checks of `nps_analysis.release.checks` on each page's DOM (conventions; on report
+    pages, every table a released one equal to the CSV its download link names)."""
+    from nps_analysis.release import checks
 
-    from nps_analysis.release.formatting import format_value
-    from nps_analysis.release.metadata import table_spec
-
-    problems: list[str] = []
-    titles = [facts["title"] for facts in results.values()]
-    for name, facts in results.items():
-        where = name
-        if facts["title"].strip() in ("", "Notebook"):
-            problems.append(f"{where}: page titled {facts['title']!r}")
-        if titles.count(facts["title"]) > 1:
-            problems.append(f"{where}: title {facts['title']!r} is not unique")
-        for v in facts["violations"]:
-            problems.append(
-                f"{where}: axe {v['id']} ({v['impact']}) on {v['nodes']} node(s) {v['target']}"
-            )
-        for image in facts["images"]:
-            alt = (image["alt"] or "").strip()
-            if not alt or PLACEHOLDER_ALT.match(alt):
-                problems.append(f"{where}: image with missing or placeholder alt text {alt!r}")
-            if not image["ok"]:
-                problems.append(f"{where}: broken image")
-        for table in facts["tables"]:
-            label = table["table"] or table["title"][:60]
-            if not table["title"]:
-                problems.append(f"{where}: untitled table {label!r}")
-            cells = [c for row in table["rows"] for c in row]
-            bad = sorted({c["text"] for c in cells if c["text"] in BAD_CELLS})
-            if bad:
-                problems.append(f"{where}: table {label!r} shows {bad}")
-            unseparated = sorted(
-                {
-                    c["text"]
-                    for c in cells
-                    if c["numeric"] and re.fullmatch(r"-?\d{4,}(\.\d+)?", c["text"])
-                }
-            )
-            if unseparated:
-                problems.append(
-                    f"{where}: table {label!r} numbers without separators {unseparated[:3]}"
-                )
-            if not table["table"]:
-                continue
-            analysis, _, tname = table["table"].partition("/")
-            spec = table_spec(analysis, tname)
-            csv = (folder / table["csv"]).resolve()
-            frame = pd.read_csv(csv, dtype=str, keep_default_na=False).head(len(table["rows"]))
-            expected = [
-                [format_value(v, spec.columns[c]) for c, v in row.items()]
-                for _, row in frame.iterrows()
+    problems = axe_problems(results)
+    problems += [
+        f"{name}: broken image"
+        for name, facts in results.items()
+        for i in facts["images"]
+        if not i["ok"]
+    ]
+    pages = {name: facts["html"] for name, facts in results.items()}
+    problems += [str(p) for p in checks.convention_problems(pages)]
+    for name, html in pages.items():
+        if name not in SITE_PAGES:
+            problems += [
+                str(p)
+                for p in checks.table_problems(name, html, checks.folder_of_page(html, folder))
             ]
-            shown = [[c["text"] for c in row] for row in table["rows"]]
-            if shown != expected:
-                first = (
-                    next(i for i, (a, b) in enumerate(zip(shown, expected, strict=False)) if a != b)
-                    if len(shown) == len(expected)
-                    else -1
-                )
-                problems.append(
-                    f"{where}: table {label!r} differs from {table['csv']} (row {first})"
-                )
-            for column, name_ in enumerate(frame.columns):
-                dp = spec.columns[name_].indicator_dp
-                if not spec.columns[name_].is_numeric or dp is None:
-                    continue
-                for row in shown:
-                    match = re.fullmatch(r"<?-?[\d,]+(?:\.(\d+))?", row[column])
-                    if match and len(match.group(1) or "") > dp:
-                        problems.append(
-                            f"{where}: {label!r} column {name_!r} shows {row[column]} (> {dp} decimals)"
-                        )
-                        break
     return problems

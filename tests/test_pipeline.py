@@ -151,3 +151,89 @@ def test_reports_render_in_a_real_browser(pipeline_copy: Path, tmp_path: Path):
     png = tmp_path / "eastern.png"
     screenshot(chromium, reports, "regional_needs_assessment_eastern.html", png)
     assert png.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- release checks
+# Issue 17 item 8 and issue 16 item 1 on every page and notebook of the run. Strict: every
+# reader and auditor page, the index and the run page; no exemption for notebooks not yet
+# shown through `nps_analysis.release.display`.
+def _pages(root: Path) -> dict[str, str]:
+    return {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted((root / "outputs" / "reports").glob("*.html"))
+    }
+
+
+def _executed(root: Path) -> list[tuple[Path, dict, Path]]:
+    """(executed notebook, its JSON, the analysis folder its released CSVs are in)."""
+    found = []
+    for path in sorted((root / "outputs" / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        output_dir = nb["metadata"]["papermill"]["parameters"]["output_dir"]
+        found.append((path, nb, root / output_dir))
+    return found
+
+
+def _summary(problems: list, what: str) -> str:
+    from collections import Counter
+
+    by_where = Counter(p.where.split(" ")[0] for p in problems)
+    lines = [f"{len(problems)} {what} in {len(by_where)} file(s):"]
+    lines += [f"  {where}: {n}" for where, n in sorted(by_where.items())]
+    return "\n".join([*lines, "First problems:", *(f"  {p}" for p in problems[:40])])
+
+
+def test_every_page_follows_the_release_conventions(pipeline_copy: Path):
+    from nps_analysis.release.checks import convention_problems
+
+    pages = _pages(pipeline_copy)
+    assert len(pages) == 2 * len(_executed(pipeline_copy)) + 2  # reports, index and run page
+    problems = convention_problems(pages)
+    assert not problems, _summary(problems, f"convention problems on {len(pages)} pages")
+
+
+def test_every_report_table_is_a_released_table_equal_to_its_csv(pipeline_copy: Path):
+    from nps_analysis.release.checks import table_problems, tables_checked
+
+    pages = _pages(pipeline_copy)
+    problems, checked, tables = [], 0, 0
+    for path, _, folder in _executed(pipeline_copy):
+        for name in (f"{path.stem}.html", f"{path.stem}-with-code.html"):
+            problems += table_problems(name, pages[name], folder)
+            checked += 1
+            tables += tables_checked(pages[name])
+    assert tables > 0
+    assert not problems, _summary(
+        problems, f"table problems ({checked} pages, {tables} released tables checked)"
+    )
+
+
+def test_no_notebook_output_shows_an_unreleased_or_unsuppressed_value(pipeline_copy: Path):
+    from nps_analysis.release.checks import notebook_problems
+
+    executed = _executed(pipeline_copy)
+    problems = [
+        p for path, nb, folder in executed for p in notebook_problems(path.name, nb, folder)
+    ]
+    leaks = [p for p in problems if "LEAK" in p.detail]
+    assert not problems, _summary(
+        problems,
+        f"notebook problems ({len(executed)} notebooks; {len(leaks)} suppressed cells shown)",
+    )
+
+
+@pytest.mark.browser
+def test_every_page_has_no_wcag_violations(pipeline_copy: Path):
+    """axe-core, WCAG 2.2 A/AA, in Chromium on every reader and auditor page, index and run."""
+    from browser import axe_problems, ensure_chromium, release_checks
+
+    names = sorted(_pages(pipeline_copy))
+    assert {"index.html", "run.html"} <= set(names)
+    results = release_checks(ensure_chromium(), pipeline_copy / "outputs" / "reports", names)
+    assert set(results) == set(names)
+    problems = axe_problems(results)
+    nodes = sum(v["nodes"] for facts in results.values() for v in facts["violations"])
+    assert not problems, (
+        f"{len(problems)} axe violations ({nodes} nodes) on {len(names)} pages:\n"
+        + "\n".join(problems[:60])
+    )
