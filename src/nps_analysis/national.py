@@ -1,5 +1,10 @@
 """The national picture: headline numbers computed from data, cross-checked with the published
-figures, and a comparison of the eight pan-regions compiled from their released regional tables."""
+figures, and a comparison of the eight pan-regions compiled from their released regional tables.
+
+The notebook (``notebooks/national_picture.ipynb``) only calls these functions and shows what
+they released: one ``crosscheck_<section>`` table per section, the summary of the cross-checks,
+the STEP comparison, the regions compared and the headline facts built from those tables.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from nps_analysis.disclosure import Disclosure
 from nps_analysis.paths import resolve
 from nps_analysis.regional.cases import coverage_figures, one_return_per_raa
+from nps_analysis.release.formatting import format_value
+from nps_analysis.release.metadata import table_spec
 from nps_analysis.rounding import Rounding, round_values
+
+ANALYSIS = "national_picture"
+"""The release spec of the national picture's tables (``release/tables/national_picture.yaml``)."""
+CROSSCHECK_PREFIX = "crosscheck_"
+CROSSCHECK_SECTIONS = {
+    "open_cases": "Open support cases (s3.2)",
+    "asgsf": "ASGSF packages and therapies (s4.2)",
+    "workforce": "Workforce (s5)",
+    "provider_market": "Provider market (s7)",
+}
+"""The sections whose headline numbers are recomputed, with the label readers see."""
+CROSSCHECK_DISCLOSURE = Disclosure(safe_reason="national totals compared with published figures")
+SUMMARY_DISCLOSURE = Disclosure(safe_reason="counts of figures, no data values")
 
 
 def _slug(text: str) -> str:
@@ -126,6 +147,136 @@ def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFra
             "agrees",
         ],
     )
+
+
+def crosscheck_name(section: str) -> str:
+    """The released table of one section's cross-check: ``crosscheck_<section>``."""
+    if section not in CROSSCHECK_SECTIONS:
+        raise KeyError(
+            f"unknown cross-check section {section!r}; one of {list(CROSSCHECK_SECTIONS)}"
+        )
+    return f"{CROSSCHECK_PREFIX}{section}"
+
+
+def _count_true(values: pd.Series) -> int:
+    """How many cells of a released yes/no column are true (bools, or the CSV's text)."""
+    return int(values.astype(str).str.strip().str.lower().isin(["true", "yes", "1"]).sum())
+
+
+def _agreeing(table: pd.DataFrame) -> int:
+    """Rows of a released cross-check table that agree with the published figure."""
+    return _count_true(table["agrees"])
+
+
+def agreement(table: pd.DataFrame) -> str:
+    """One sentence for a released cross-check table: how many computed figures agree."""
+    return (
+        f"**{_agreeing(table)} of {len(table)}** computed figures agree with the published ones "
+        "(at the printed precision)."
+    )
+
+
+def crosscheck_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Figures checked and agreeing per section, from the released ``crosscheck_<section>``
+    tables in `tables` (``OutputWriter.released_tables()``), in the report's order."""
+    rows = [
+        {"section": label, "figures": len(table), "agree": _agreeing(table)}
+        for section, label in CROSSCHECK_SECTIONS.items()
+        if (table := tables.get(f"{CROSSCHECK_PREFIX}{section}")) is not None
+    ]
+    return pd.DataFrame(rows, columns=["section", "figures", "agree"])
+
+
+def step_comparison(coefficients: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """The model's estimates beside the published effects of the same terms (s6), and whether
+    each published value lies inside the estimate's 95% confidence interval.
+
+    `coefficients` is ``step.model.coefficient_table``; `published` the transcribed
+    ``step_regression`` figures (terms without a numeric value, and repeats, left out).
+    """
+    effects = (
+        published[["term", "value_as_printed", "value"]]
+        .dropna(subset=["value"])
+        .drop_duplicates("term")
+        .rename(columns={"value": "published_value"})
+    )
+    comparison = coefficients[["term", "estimate", "ci_low", "ci_high"]].merge(
+        effects, on="term", how="inner"
+    )
+    comparison["published_within_ci"] = comparison["published_value"].between(
+        comparison["ci_low"], comparison["ci_high"]
+    )
+    return comparison
+
+
+def _shown(table: str, column: str, value: object) -> str:
+    """A released value as its table shows it (decimals, separators, unit, GSS symbol)."""
+    spec = table_spec(ANALYSIS, table).columns[column]
+    text = format_value(value, spec)
+    if text.startswith("["):
+        return text
+    return f"£{text}" if spec.indicator_unit == "£" else f"{text}{spec.indicator_unit}"
+
+
+def _number(value: object) -> float | None:
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return None if pd.isna(number) else float(number)
+
+
+def _rate_text(row: pd.Series) -> str:
+    """ "230.9 in Eastern (range 227.6 to 252.2)" for one row of ``regions_compared``."""
+    rate, low, high = (
+        _shown("regions_compared", column, row[column])
+        for column in (
+            "packages_per_1000_adopted_children",
+            "packages_per_1000_low",
+            "packages_per_1000_high",
+        )
+    )
+    return f"{rate} in {row['region']} (range {low} to {high})"
+
+
+def headline_facts(tables: dict[str, pd.DataFrame], data_kind: str) -> list[str]:
+    """The page's headline facts, generated from its released tables (none hard-coded):
+    agreement of the cross-checks, the STEP comparison and the range of the regional rates."""
+    facts = []
+    basis = (
+        " On synthetic data this agreement is by construction: it checks the pipeline, not the report."
+        if data_kind == "synthetic"
+        else ""
+    )
+    summary = tables.get("crosscheck_summary")
+    if summary is not None and len(summary):
+        checked, agree = int(summary["figures"].sum()), int(summary["agree"].sum())
+        short = summary.loc[summary["figures"] > summary["agree"], "section"].tolist()
+        detail = f"; those that do not are in {' and '.join(short)}" if short else ""
+        facts.append(
+            f"{agree:,} of the {checked:,} published headline figures that the data can recompute "
+            f"agree with the report at its printed precision{detail}.{basis}"
+        )
+    step = tables.get("step_published_vs_estimated")
+    if step is not None and len(step):
+        within = _count_true(step["published_within_ci"])
+        facts.append(
+            f"STEP / TAYC-R (Eastern region's families): {within} of the {len(step)} published "
+            "effects lie inside the 95% confidence interval of the model's estimate"
+            + (" (parameter recovery on synthetic data, not replication)." if basis else ".")
+        )
+    regions = tables.get("regions_compared")
+    if regions is not None and len(regions):
+        rates = regions.assign(
+            rate=[_number(v) for v in regions["packages_per_1000_adopted_children"]]
+        ).dropna(subset=["rate"])
+        if len(rates) > 1:
+            rates = rates.sort_values("rate", kind="mergesort")
+            low, high = rates.iloc[0], rates.iloc[-1]
+
+            facts.append(
+                f"ASGSF packages for adopted children under 18 in {high['rate_financial_year']} per "
+                f"1,000 estimated adopted children under 18 ranged from {_rate_text(low)} to "
+                f"{_rate_text(high)}, across the {len(rates)} pan-regions with a rate."
+            )
+    return facts
 
 
 INDICATORS = [

@@ -1,0 +1,143 @@
+"""nps_analysis.national: the cross-check against published figures, its summary, the STEP
+comparison and the headline facts, on hand-worked values."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from nps_analysis import national
+
+
+def _register(*rows: tuple[str, str, float, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["figure_id", "value_as_printed", "value", "source_section"]
+    ).assign(table="t")
+
+
+REGISTER = _register(
+    ("asgsf.growth.pct", "209.9%", 209.9, "4.2"),  # truncation only: half-up gives 210.0
+    ("cases.birth.pct", "17%", 17.0, "3.2"),  # half-up only: truncation gives 16
+    ("cases.total", "19,454", 19454.0, "3.2"),
+    ("coverage.raas", "24", 24.0, "3.1"),
+)
+
+
+def test_crosscheck_agrees_under_half_up_or_truncation_at_the_printed_precision() -> None:
+    computed = {
+        "asgsf.growth.pct": 100 * (14481 - 4672) / 4672,  # 209.9529...
+        "cases.birth.pct": 16.51,
+        "cases.total": 19454.4,
+        "coverage.raas": 30.0,
+        "not.in.register": 1.0,
+    }
+    table = national.crosscheck(computed, REGISTER)
+    assert list(table.columns) == [
+        "figure_id",
+        "section",
+        "published",
+        "published_value",
+        "computed_value",
+        "agrees",
+    ]
+    assert list(table["figure_id"]) == sorted(computed)[:-1]  # sorted; unknown ids left out
+    agrees = dict(zip(table["figure_id"], table["agrees"], strict=True))
+    assert agrees == {
+        "asgsf.growth.pct": True,  # 209.95 truncated to 1 dp = 209.9
+        "cases.birth.pct": True,  # 16.51 half up to 0 dp = 17
+        "cases.total": True,  # "19,454" has no decimal point: 0 dp
+        "coverage.raas": False,
+    }
+    assert table.loc[table["figure_id"] == "coverage.raas", "section"].item() == "3.1"
+
+
+def test_crosscheck_disagrees_when_neither_convention_gives_the_printed_figure() -> None:
+    table = national.crosscheck({"cases.birth.pct": 16.4, "asgsf.growth.pct": 209.8}, REGISTER)
+    assert not table["agrees"].any()  # 16.4 -> 16 either way; 209.8 -> 209.8 either way
+
+
+def test_agreement_and_summary_read_released_tables_as_text() -> None:
+    released = {  # as read back from the CSVs: text, not bools
+        "crosscheck_workforce": pd.DataFrame({"agrees": ["True", "True"]}),
+        "crosscheck_open_cases": pd.DataFrame({"agrees": ["True", "False", "False"]}),
+        "regions_compared": pd.DataFrame({"region": ["Eastern"]}),
+    }
+    assert national.agreement(released["crosscheck_open_cases"]).startswith("**1 of 3**")
+    summary = national.crosscheck_summary(released)
+    assert summary.to_dict("records") == [  # report order, labels for readers, absent skipped
+        {"section": national.CROSSCHECK_SECTIONS["open_cases"], "figures": 3, "agree": 1},
+        {"section": national.CROSSCHECK_SECTIONS["workforce"], "figures": 2, "agree": 2},
+    ]
+    assert national.crosscheck_name("asgsf") == "crosscheck_asgsf"
+    with pytest.raises(KeyError):
+        national.crosscheck_name("gaps")
+
+
+def test_step_comparison_keeps_numeric_published_terms_once() -> None:
+    coefficients = pd.DataFrame(
+        {
+            "term": ["child_age", "dv_exposure", "parent_anxiety", "intercept"],
+            "estimate": [-0.47, -3.0, -2.0, 50.0],
+            "ci_low": [-0.69, -5.2, -1.9, 45.0],
+            "ci_high": [-0.25, -0.8, 0.6, 55.0],
+            "p_value": [0.001, 0.01, 0.1, 0.0],
+        }
+    )
+    published = pd.DataFrame(
+        {
+            "term": ["child_age", "child_age", "dv_exposure", "parent_anxiety", "trauma"],
+            "value_as_printed": [".474", "0.474", "nearly three points", "two points", "entered"],
+            "value": [-0.474, -0.474, -3.0, -2.0, None],
+        }
+    )
+    table = national.step_comparison(coefficients, published)
+    assert list(table.columns) == [
+        "term",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "value_as_printed",
+        "published_value",
+        "published_within_ci",
+    ]
+    assert list(table["term"]) == ["child_age", "dv_exposure", "parent_anxiety"]
+    assert list(table["value_as_printed"]) == [".474", "nearly three points", "two points"]
+    assert list(table["published_within_ci"]) == [True, True, False]  # -2.0 < -1.9
+
+
+def _released_tables() -> dict[str, pd.DataFrame]:
+    return {
+        "crosscheck_summary": pd.DataFrame(
+            {"section": ["Open support cases (s3.2)", "Workforce (s5)"], "figures": [21, 14]}
+        ).assign(agree=[19, 14]),
+        "step_published_vs_estimated": pd.DataFrame({"published_within_ci": ["True", "False"]}),
+        "regions_compared": pd.DataFrame(
+            {
+                "region": ["Eastern", "London", "Midlands"],
+                "rate_financial_year": ["2022/23"] * 3,
+                "packages_per_1000_adopted_children": ["230.9453", "c", "98.17828"],
+                "packages_per_1000_low": ["227.6278", "c", "97.10752"],
+                "packages_per_1000_high": ["252.1979", "c", "106.691"],
+            }
+        ),
+    }
+
+
+def test_headline_facts_are_generated_from_the_released_tables() -> None:
+    facts = national.headline_facts(_released_tables(), "synthetic")
+    assert len(facts) == 3
+    assert facts[0].startswith("33 of the 35 published headline figures")
+    assert "those that do not are in Open support cases (s3.2)" in facts[0]
+    assert "by construction" in facts[0]  # synthetic data says what agreement means
+    assert "1 of the 2 published effects" in facts[1]
+    # the suppressed London rate is left out; decimals are the spec's (1 dp)
+    assert "from 98.2 in Midlands (range 97.1 to 106.7) to 230.9 in Eastern" in facts[2]
+    assert "across the 2 pan-regions with a rate" in facts[2]
+
+
+def test_headline_facts_skip_absent_tables_and_real_data_drops_the_caveat() -> None:
+    tables = _released_tables()
+    only_summary = {"crosscheck_summary": tables["crosscheck_summary"]}
+    facts = national.headline_facts(only_summary, "microdata")
+    assert len(facts) == 1 and "by construction" not in facts[0]
+    assert national.headline_facts({}, "synthetic") == []
