@@ -1,5 +1,12 @@
 """Regression diagnostics: Breusch-Pagan, HC3 vs classical SEs, VIFs, normality, influence
-(DFBETAS and a Huber robust fit), and a plain-words summary worded from the values."""
+(DFBETAS and a Huber robust fit), and a plain-words summary worded from the values.
+
+Disclosure control: no single-family value is released (no largest leverage, Cook's distance or
+|DFBETAS|: each describes one family). Influence is reported as counts of families above the usual
+cut-offs (2/sqrt(n) for |DFBETAS|, 1 for |DFBETAS| in SE units, 4/n for Cook's distance, 2k/n for
+leverage), and a count is released only when it and the families not counted (n - count) both
+pass the threshold rule (`release_rules.count_is_releasable`); otherwise it is withheld.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,10 @@ from statsmodels.robust.robust_linear_model import RLM, RLMResults
 from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.outliers_influence import OLSInfluence
 
+from nps_analysis.provenance import SUPPRESSED
+from nps_analysis.sdc import SDCConfig
 from nps_analysis.step.model import FittedModel, clean_term
+from nps_analysis.step.release_rules import count_is_releasable
 
 
 def vif_table(model: FittedModel) -> pd.DataFrame:
@@ -27,9 +37,15 @@ def vif_table(model: FittedModel) -> pd.DataFrame:
     return pd.DataFrame({"term": list(model.covariates), "vif": vif})
 
 
+def released_count(count: int, total: int, config: SDCConfig) -> int | None:
+    """`count` when it and `total - count` pass the threshold rule, else None (withheld)."""
+    return int(count) if count_is_releasable(int(count), int(total), config) else None
+
+
 @dataclass(frozen=True)
 class Diagnostics:
-    """The numbers behind the diagnostic checks (aggregates only: no record-level values)."""
+    """The numbers behind the diagnostic checks: aggregates and counts of families above cut-offs
+    (None where a count is withheld by disclosure control), never a single family's value."""
 
     n_used: int
     df_resid: int
@@ -45,26 +61,33 @@ class Diagnostics:
     se_ratio_max: float
     se_ratio_max_term: str
     dfbetas_threshold: float
-    n_dfbetas_above: int
-    max_abs_dfbetas: float
-    max_abs_dfbetas_term: str
+    n_dfbetas_above: int | None
+    """Families above 2/sqrt(n) in |DFBETAS| for some coefficient (None: withheld)."""
+    n_dfbetas_above_one: int | None
+    """Families moving some covariate's coefficient by more than one SE (None: withheld)."""
     max_robust_shift_se: float
     max_robust_shift_term: str
     cooks_threshold: float
-    n_cooks_above: int
-    max_cooks_distance: float
-    max_leverage: float
+    n_cooks_above: int | None
+    leverage_threshold: float
+    n_leverage_above: int | None
     residual_skew: float
     residual_excess_kurtosis: float
+    count_threshold: int
+    """The disclosure threshold the counts were checked against."""
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per statistic: `statistic, value` (text values in `value_text`)."""
+        """One row per statistic: `statistic, value` (text in `value_text`; withheld counts `c`)."""
         items = self.__dict__.items()
         return pd.DataFrame(
             {
                 "statistic": [k for k, _ in items],
-                "value": [float(v) if not isinstance(v, str) else np.nan for _, v in items],
-                "value_text": [v if isinstance(v, str) else "" for _, v in items],
+                "value": [
+                    np.nan if v is None or isinstance(v, str) else float(v) for _, v in items
+                ],
+                "value_text": [
+                    SUPPRESSED if v is None else v if isinstance(v, str) else "" for _, v in items
+                ],
             }
         )
 
@@ -75,27 +98,32 @@ def robust_fit(model: FittedModel) -> RLMResults:
     return RLM(res.model.endog, res.model.exog, M=HuberT()).fit()
 
 
-def influence_table(model: FittedModel) -> pd.DataFrame:
-    """Per coefficient: the largest single-family influence (|DFBETAS|, in SE units) and the shift
-    to a Huber robust fit in OLS SEs, instead of refitting without "influential" families.
+def influence_table(model: FittedModel, config: SDCConfig | None = None) -> pd.DataFrame:
+    """Per coefficient: how many families are influential (|DFBETAS| above the 2/sqrt(n) guide)
+    and the shift to a Huber robust fit in OLS SEs, instead of refitting without "influential"
+    families.
 
     DFBETAS_ij = (b_j - b_j(-i)) / SE_j(-i): dropping family i moves coefficient j by that many
-    SEs. `n_dfbetas_above` counts families above the 2/sqrt(n) guide (a screening guide that
-    flags some families in any data set, not a rule for removal). RLM SEs are asymptotic and are
-    shown for comparison only.
+    SEs. The 2/sqrt(n) guide flags some families in any data set, it is not a rule for removal.
+    `n_dfbetas_above` is `c` where it or the families below the guide are under the disclosure
+    threshold (`config`, default params.yaml); no single family's DFBETAS is given. RLM SEs are
+    asymptotic and are shown for comparison only.
     """
+    config = config or SDCConfig.from_params()
     res = model.result
     dfb = np.abs(np.asarray(OLSInfluence(res).dfbetas))
     rlm = robust_fit(model)
     threshold = 2 / np.sqrt(model.n_used)
     bse = res.bse.to_numpy()
+    above = [released_count(k, model.n_used, config) for k in (dfb > threshold).sum(axis=0)]
     return pd.DataFrame(
         {
             "term": [clean_term(t) for t in res.params.index],
             "estimate": res.params.to_numpy(),
             "std_error": bse,
-            "max_abs_dfbetas": dfb.max(axis=0),
-            "n_dfbetas_above": (dfb > threshold).sum(axis=0),
+            "n_dfbetas_above": pd.Series(
+                [SUPPRESSED if k is None else k for k in above], dtype=object
+            ),
             "dfbetas_threshold": threshold,
             "robust_estimate": np.asarray(rlm.params),
             "robust_std_error": np.asarray(rlm.bse),
@@ -106,8 +134,10 @@ def influence_table(model: FittedModel) -> pd.DataFrame:
     )
 
 
-def diagnose(model: FittedModel) -> Diagnostics:
-    """Compute the diagnostics for a fitted model (complete cases)."""
+def diagnose(model: FittedModel, config: SDCConfig | None = None) -> Diagnostics:
+    """Compute the diagnostics for a fitted model (complete cases); counts of families above the
+    influence cut-offs are checked against `config` (default: params.yaml `sdc:`)."""
+    config = config or SDCConfig.from_params()
     res = model.result
     resid = np.asarray(res.resid)
     lm, lm_p, _, _ = het_breuschpagan(resid, res.model.exog)
@@ -121,14 +151,16 @@ def diagnose(model: FittedModel) -> Diagnostics:
     infl = OLSInfluence(res)
     cooks = np.asarray(infl.cooks_distance[0])
     threshold = 4.0 / n
+    k = res.model.exog.shape[1]
+    hat_threshold = 2.0 * k / n
+    dfbetas = np.abs(np.asarray(infl.dfbetas))
     vifs = vif_table(model)
     imax = int(vifs["vif"].to_numpy().argmax())
     terms = [clean_term(t) for t in res.params.index]
     ratio = np.asarray(res.get_robustcov_results(cov_type="HC3").bse) / res.bse.to_numpy()
-    table = influence_table(model)
+    table = influence_table(model, config)
     findings = table["term"].isin(model.effects).to_numpy()  # not the intercept or RAA effects
     shift = np.where(findings, table["robust_shift_se"].abs(), -np.inf)
-    dfb = np.where(findings, table["max_abs_dfbetas"], -np.inf)
     return Diagnostics(
         n_used=n,
         df_resid=model.df_resid,
@@ -144,17 +176,19 @@ def diagnose(model: FittedModel) -> Diagnostics:
         se_ratio_max=float(ratio.max()),
         se_ratio_max_term=terms[int(np.argmax(np.abs(np.log(ratio))))],
         dfbetas_threshold=float(table["dfbetas_threshold"].iloc[0]),
-        n_dfbetas_above=int((np.abs(np.asarray(infl.dfbetas)) > 2 / np.sqrt(n)).any(axis=1).sum()),
-        max_abs_dfbetas=float(dfb.max()),
-        max_abs_dfbetas_term=terms[int(dfb.argmax())],
+        n_dfbetas_above=released_count((dfbetas > 2 / np.sqrt(n)).any(axis=1).sum(), n, config),
+        n_dfbetas_above_one=released_count((dfbetas[:, findings] > 1).any(axis=1).sum(), n, config),
         max_robust_shift_se=float(shift.max()),
         max_robust_shift_term=terms[int(shift.argmax())],
         cooks_threshold=threshold,
-        n_cooks_above=int((cooks > threshold).sum()),
-        max_cooks_distance=float(cooks.max()),
-        max_leverage=float(np.asarray(infl.hat_matrix_diag).max()),
+        n_cooks_above=released_count((cooks > threshold).sum(), n, config),
+        leverage_threshold=hat_threshold,
+        n_leverage_above=released_count(
+            (np.asarray(infl.hat_matrix_diag) > hat_threshold).sum(), n, config
+        ),
         residual_skew=float(stats.skew(resid)),
         residual_excess_kurtosis=float(stats.kurtosis(resid)),
+        count_threshold=config.threshold,
     )
 
 
@@ -225,19 +259,38 @@ def interpret(diag: Diagnostics, alpha: float = 0.05) -> list[str]:
             f"No worrying collinearity: the largest VIF is {diag.max_vif:.2f} ({diag.max_vif_term}), "
             "well below the usual concern level of 5."
         )
-    single = (
-        "more than one standard error, so a single family changes the reading of that coefficient"
-        if diag.max_abs_dfbetas > 1
-        else "less than one standard error, so no single family changes the reading of any "
-        "coefficient"
-    )
+    t = diag.count_threshold
+
+    def families(count: int | None) -> str:
+        return f"{count} families" if count is not None else "a withheld number of families"
+
+    one = diag.n_dfbetas_above_one
+    if one is None:
+        single = (
+            "whether any single family moves a covariate's coefficient by more than one standard "
+            "error is not released (a count of fewer than "
+            f"{t} families is withheld); the robust fit below answers the same question"
+        )
+    elif one == 0:
+        single = (
+            "no single family moves any covariate's coefficient by more than one standard "
+            "error (|DFBETAS| > 1), so no single family changes the reading of any coefficient"
+        )
+    else:
+        single = (
+            f"{one} families each move some covariate's coefficient by more than one standard "
+            "error when left out (|DFBETAS| > 1), so a single family changes the reading of "
+            "that coefficient"
+        )
     lines.append(
-        f"Influence: dropping any one family moves a coefficient by at most "
-        f"{diag.max_abs_dfbetas:.2f} of its SE (|DFBETAS|, {diag.max_abs_dfbetas_term}): {single}. "
-        f"{diag.n_dfbetas_above} families exceed the 2/sqrt(n) = {diag.dfbetas_threshold:.3f} "
-        f"screening guide for some coefficient (and {diag.n_cooks_above} exceed Cook's 4/n "
-        f"= {diag.cooks_threshold:.4f}; largest Cook's distance {diag.max_cooks_distance:.3f}); "
-        "such guides flag families in any data set and are no reason to drop them."
+        f"Influence: {single}. {families(diag.n_dfbetas_above).capitalize()} exceed the "
+        f"2/sqrt(n) = {diag.dfbetas_threshold:.3f} screening guide for some coefficient, "
+        f"{families(diag.n_cooks_above)} exceed Cook's 4/n = {diag.cooks_threshold:.4f} and "
+        f"{families(diag.n_leverage_above)} have leverage above 2k/n = "
+        f"{diag.leverage_threshold:.3f}; such guides flag families in any data set and are no "
+        "reason to drop them. No single family's leverage, Cook's distance or DFBETAS is "
+        f"released, and a count is withheld when it, or the families it leaves out, number "
+        f"fewer than {t}."
     )
     chance = 3 * HUBER_CHANCE_SD
     bound = f"the {chance:.2f} SE that chance alone rarely exceeds under normal errors"

@@ -218,10 +218,18 @@ def screen_factors(
 
 
 def screening_disclosure() -> dict[str, object]:
-    """`OutputWriter.table` keywords for the screening table (counts and what derives from them)."""
-    derived = {"mean_with": "n_with", "mean_without": "n_without"}
-    derived.update(dict.fromkeys(SCREENING_TEST_COLUMNS, "n_min_group"))
-    return {"counts": ["n", "n_with", "n_without", "n_min_group"], "derived": derived}
+    """Disclosure declaration of the screening table (counts and what derives from them).
+
+    A binary factor's two sides go together: `n_with`, `n_without`, both means and the tests are
+    suppressed with the smaller group `n_min_group`, so neither side follows from
+    `n - n_other`. Rows are different factors that add up to no total (`dims=[]`).
+    """
+    sides = ("n_with", "n_without", "mean_with", "mean_without", *SCREENING_TEST_COLUMNS)
+    return {
+        "counts": ["n", "n_min_group"],
+        "derived": dict.fromkeys(sides, "n_min_group"),
+        "dims": [],
+    }
 
 
 def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:

@@ -148,6 +148,7 @@ def screen_model_disclosure() -> dict[str, object]:
     """`OutputWriter.table` keywords for `screen_against_model` (rows do not add to totals)."""
     tests = ("p_screen", "passes_screen", "p_adjusted", "p_given_child_age", "r_with_child_age")
     derived = dict.fromkeys((*tests, "agreement"), "n_min_group")
+    derived["df_adjusted"] = "n_adjusted"  # n_adjusted = df_adjusted + k would undo suppression
     return {"counts": ["n_screen", "n_adjusted", "n_min_group"], "derived": derived, "dims": []}
 
 
