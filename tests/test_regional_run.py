@@ -85,13 +85,44 @@ def test_tiny_extract_releases_no_unsafe_count_and_logs_every_output(tmp_path):
         table = pd.read_csv(out / row.output, dtype=str, keep_default_na=False)
         for column in row.count_columns.split(";"):
             values = table[column]
-            numbers = pd.to_numeric(values[values != "c"])
+            numbers = pd.to_numeric(values[~values.isin(["c", "z"])])
             assert (numbers >= 10).all(), f"{row.output} column {column} releases a count below 10"
             checked += 1
     assert checked >= 3
     # the 12-family STEP model has too few residual degrees of freedom to be released
     step = manifest[manifest["output"].str.startswith("tables/step_")]
     assert step.empty or set(step["status"]) == {"withheld"}
+
+
+def test_own_data_release_passes_the_audit_and_shows_no_suppressed_value(tmp_path):
+    """Issue #16's own-data fixture (60 packages, 25 staff, 25 STEP families): the release-wide
+    audit finds no suppressed cell narrower than its protection interval, the report and the
+    executed notebook show released tables only, equal to their CSVs, and the checker's detail
+    is written beside the output folder, never inside it."""
+    import json
+
+    from nps_analysis.regional_run import checker_dir_of
+    from nps_analysis.release.checks import notebook_problems, table_problems
+
+    out = tmp_path / "out"
+    result = _run("Eastern", "eastern_small", out)
+    assert result.exit_code == 0, result.output
+    checker = checker_dir_of(out)
+    run = pd.read_csv(checker / "release_audit" / "run.csv").iloc[0]
+    assert run["passed"] and run["violations"] == 0
+    assert run["suppressed_cells"] >= 50  # the audit had something to attack
+    intervals = pd.read_csv(checker / "release_audit" / "intervals.csv")
+    assert (intervals["width"] >= 10).all()
+    assert not list(out.glob("**/checks.json")) and not list(out.glob("**/intervals.csv"))
+    analysis = _analysis(out, "eastern")
+    stem = "regional_needs_assessment_eastern-own-data"
+    problems = []
+    for page in (f"{stem}.html", f"{stem}-with-code.html"):
+        html = (out / "reports" / page).read_text(encoding="utf-8")
+        problems += table_problems(page, html, analysis)
+    executed = json.loads((out / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+    problems += notebook_problems(stem, executed, analysis)
+    assert not problems, problems[:10]
 
 
 def test_a_region_none_of_whose_rows_are_in_the_files_stops_and_writes_nothing(tmp_path):

@@ -301,6 +301,50 @@ def public_data(
 
 
 @app.command()
+def audit(
+    checker_root: Annotated[
+        Path, typer.Option(help="The output checker's folder of the run.")
+    ] = Path("output-checking"),
+) -> None:
+    """Attack every suppressed cell of the run with all its released tables (integer
+    programmes); exit 1, so that nothing is published, if any cell is not protected."""
+    from nps_analysis.disclosure.release import audit_release, checker_summary, write_audit
+    from nps_analysis.sdc import SDCConfig
+
+    config = SDCConfig.from_params()
+    with console.status("Auditing the release..."):
+        result = audit_release(
+            resolve(checker_root),
+            min_width=config.protection_width,
+            time_limit=config.audit_time_limit,
+            zeros_released=not config.zeros_are_disclosive,
+        )
+    folder = write_audit(result, resolve(checker_root))
+    summary = checker_summary(result)
+    narrowest = summary["narrowest_width"].min() if len(summary) else float("nan")
+    console.print(
+        f"Disclosure audit: {result.suppressed} suppressed of {result.cells} count cells in "
+        f"{result.tables} tables; narrowest protection interval {narrowest:g} "
+        f"(rule: at least {config.protection_width:g}); {result.seconds:.1f} s. "
+        f"Detail for the output checker: {display_path(folder)}",
+        markup=False,
+    )
+    if not result.passed:
+        for row in result.report.violations.head(20).itertuples():
+            console.print(
+                f"  {row.table} row {row.row} {row.column}: [{row.lower:g}, {row.upper:g}] "
+                f"{row.reason}",
+                markup=False,
+            )
+        console.print(
+            f"{len(result.report.violations)} suppressed cell(s) are not protected: nothing may "
+            "be published.",
+            style="bold red",
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
 def execute(
     notebook: Annotated[
         Path, typer.Argument(help="Notebook to run, e.g. notebooks/asgsf_therapy_trends.ipynb.")

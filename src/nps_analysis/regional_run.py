@@ -126,6 +126,7 @@ def _run(
     if work.exists():
         shutil.rmtree(work)  # an earlier run's leftovers: never mixed into this one
     stage = work / "release"
+    checker = work / "output-checking"
     analysis = stage / "regions" / f"{slug}-own-data"
     executed = stage / "notebooks" / f"regional_needs_assessment_{slug}-own-data.ipynb"
     ok = False
@@ -139,10 +140,15 @@ def _run(
             f"[bold]3/4[/bold] Running the needs assessment for {region} "
             f"(disclosure control: {data_kind})..."
         )
-        _execute(work, analysis, executed, stage, region, data_kind)
-        console.print("[bold]4/4[/bold] Writing the index page and the output-checking log...")
-        _collect(stage, data_kind)
+        _execute(work, analysis, executed, stage, checker, region, data_kind)
+        console.print(
+            "[bold]4/4[/bold] Auditing every suppressed cell against all the run's tables, "
+            "then writing the index page and the output-checking log..."
+        )
+        _audit(checker, console)
+        _collect(stage, checker, data_kind)
         _publish(stage, out)
+        _publish_checker(checker, checker_dir_of(out))
         ok = True
     except Exception as exc:  # noqa: BLE001 - the analyst gets one line and where to look
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
@@ -166,7 +172,38 @@ def _run(
     return 0
 
 
+def checker_dir_of(out: Path) -> Path:
+    """Where the output checker's detail of a run goes: beside its output folder, never in it."""
+    return out.parent / f"{out.name}-output-checking"
+
+
 def _execute(
+    work: Path,
+    analysis: Path,
+    executed: Path,
+    stage: Path,
+    checker: Path,
+    region: str,
+    data_kind: str,
+) -> None:
+    import os
+
+    from nps_analysis.paths import CHECKER_ROOT_VARIABLE, RELEASE_ROOT_VARIABLE
+
+    saved = {k: os.environ.get(k) for k in (RELEASE_ROOT_VARIABLE, CHECKER_ROOT_VARIABLE)}
+    os.environ[RELEASE_ROOT_VARIABLE] = str(stage)  # the kernel inherits both
+    os.environ[CHECKER_ROOT_VARIABLE] = str(checker)
+    try:
+        _run_notebook(work, analysis, executed, stage, region, data_kind)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _run_notebook(
     work: Path, analysis: Path, executed: Path, stage: Path, region: str, data_kind: str
 ) -> None:
     from nps_analysis.execute import execute_notebook
@@ -186,13 +223,46 @@ def _execute(
         )
 
 
-def _collect(stage: Path, data_kind: str) -> None:
+def _audit(checker: Path, console: Console) -> None:
+    """The release-wide disclosure audit of this run: raises (nothing is published) unless
+    every suppressed cell keeps its protection interval."""
+    from nps_analysis.disclosure.release import audit_release, write_audit
+    from nps_analysis.sdc import SDCConfig
+
+    config = SDCConfig.from_params()
+    result = audit_release(
+        checker,
+        min_width=config.protection_width,
+        time_limit=config.audit_time_limit,
+        zeros_released=not config.zeros_are_disclosive,
+    )
+    write_audit(result, checker)
+    console.print(
+        f"  disclosure audit: {result.suppressed} suppressed of {result.cells} count cells, "
+        f"{len(result.report.violations)} not protected ({result.seconds:.1f} s)"
+    )
+    if not result.passed:
+        raise RuntimeError(
+            f"{len(result.report.violations)} suppressed cell(s) could be worked out from the "
+            "run's other tables; nothing is published"
+        )
+
+
+def _publish_checker(checker: Path, target: Path) -> None:
+    """Move the output checker's detail beside the output folder (replacing an earlier run's)."""
+    if target.is_dir():
+        shutil.rmtree(target)
+    if checker.is_dir():
+        shutil.move(str(checker), str(target))
+
+
+def _collect(stage: Path, checker: Path, data_kind: str) -> None:
     """The run's own index page and output-checking log, inside the staged output folder."""
     from nps_analysis.reports import build_disclosure_log, build_index
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build_disclosure_log(stage)
+        build_disclosure_log(stage, checker)
         build_index(stage / "reports", data_kind=data_kind)
     (stage / MARKER).write_text(
         "Made by `nps run --region ... --data-dir ...`; a later run replaces this folder's "
@@ -229,6 +299,8 @@ def _done(out: Path, slug: str, work: Path, kept: bool, console: Console) -> Non
     lines += [
         f"  executed notebook:    {out / 'notebooks' / f'{stem}.ipynb'}",
         f"  output-checking log:  {out / 'disclosure' / 'report.html'}",
+        f"  checker's detail:     {checker_dir_of(out)} (for the output checker only: "
+        "never share it with the outputs)",
         f"  private working data: {work} " + ("(kept)" if kept else "(deleted)"),
     ]
     for line in lines:

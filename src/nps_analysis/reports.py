@@ -148,15 +148,21 @@ def _dvc_lock_hashes(lock_path: Path) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
-def build_disclosure_log(outputs_dir: str | Path = "outputs") -> Path:
+def build_disclosure_log(
+    outputs_dir: str | Path = "outputs", checker_root: str | Path = "output-checking"
+) -> Path:
     """Collate every analysis' manifest into `outputs/disclosure/summary.csv` and a readable
     `report.html`: each output, its checks' status (published / safe / suppressed / rounded /
-    withheld / unchecked) and the reason — what an output checker needs to sign off."""
+    withheld / unchecked) and the reason, with the release-wide audit's public summary
+    (`audit.csv`, from `nps audit`; cell-level detail stays with the output checker)."""
     import pandas as pd
 
+    from nps_analysis.disclosure.release import AUDIT_DIR
     from nps_analysis.outputs import to_csv_text
 
     outputs_dir = resolve(outputs_dir)
+    audit_file = resolve(checker_root) / AUDIT_DIR / "public_summary.csv"
+    audit = pd.read_csv(audit_file) if audit_file.is_file() else None
     frames = []
     for manifest in sorted(outputs_dir.glob("**/manifest.csv")):
         frame = pd.read_csv(manifest, dtype=str, keep_default_na=False)
@@ -170,6 +176,16 @@ def build_disclosure_log(outputs_dir: str | Path = "outputs") -> Path:
     folder = outputs_dir / "disclosure"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.csv").write_text(to_csv_text(log), encoding="utf-8")
+    if audit is not None:
+        (folder / "audit.csv").write_text(to_csv_text(audit), encoding="utf-8")
+        audit_html = (
+            "<h2>Release-wide disclosure audit</h2><p>Every suppressed count was attacked with "
+            "every table of the run at once (integer programmes): each one keeps a range of "
+            "possible values at least as wide as the rule in <code>params.yaml</code>.</p>"
+            + _captioned(audit.to_html(index=False, border=0), "Disclosure audit by analysis")
+        )
+    else:
+        audit_html = "<h2>Release-wide disclosure audit</h2><p>Not run for these outputs.</p>"
     counts = log.groupby(["data_kind", "status"]).size().rename("outputs").reset_index()
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Output-checking log</title>
@@ -180,6 +196,7 @@ td,th{{border:1px solid #ccc;padding:.2em .5em}}</style></head><body>
 pass through unchanged; outputs from record-level data are checked against the thresholds in
 <code>params.yaml</code> (<code>sdc:</code>). Suppressed cells show <code>c</code>.</p>
 <h2>Summary</h2>{_captioned(counts.to_html(index=False, border=0), "Outputs by data kind and status")}
+{audit_html}
 <h2>Every output</h2>{_captioned(log.to_html(index=False, border=0), "Every output with its disclosure-control status")}
 </body></html>
 """

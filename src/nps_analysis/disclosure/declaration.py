@@ -6,7 +6,8 @@ One frozen value per table, passed to `OutputWriter.table(df, name, disclosure=.
   which count or counts (suppressed when any of them is), which category columns the table must
   cover completely (`grid`: every combination listed, see `nps_analysis.disclosure.grid`), which
   columns are the table's dimensions, a model's residual
-  degrees of freedom, or why the table needs no check (`safe_reason`);
+  degrees of freedom, why the table needs no check (`safe_reason`) or why it must not be
+  released at all (`withhold`, e.g. a model that fails the regression rules);
 * for the release-wide audit (`nps audit`): which records the counts count (`population`:
   packages, staff, families, cases; `populations` for a count column of other records), what a
   count column restricts the records to (`members`: e.g. ``{"aged_12_plus": {"age_group":
@@ -43,6 +44,7 @@ class Disclosure:
     dimensions: Mapping[str, str] = field(default_factory=dict)
     populations: Mapping[str, str] = field(default_factory=dict)
     grid: tuple[str, ...] = ()
+    withhold: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

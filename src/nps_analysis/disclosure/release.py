@@ -170,3 +170,37 @@ def public_summary(result: ReleaseAudit) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+AUDIT_DIR = "release_audit"
+"""Folder of the audit's results inside the output checker's root."""
+
+
+def write_audit(result: ReleaseAudit, checker_root: str | Path) -> Path:
+    """Write the audit into `<checker root>/release_audit/`: every suppressed cell's interval
+    and verdict (`intervals.csv`) and per-table summary (`summary.csv`), both for the output
+    checker only, and `public_summary.csv`, what the release may say about its audit."""
+    from nps_analysis.outputs import to_csv_text
+
+    folder = Path(checker_root) / AUDIT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    run = pd.DataFrame(
+        [
+            {
+                "tables": result.tables,
+                "count_cells": result.cells,
+                "suppressed_cells": result.suppressed,
+                "violations": len(result.report.violations),
+                "passed": result.passed,
+            }
+        ]
+    )
+    frames = {
+        "intervals.csv": result.report.intervals,
+        "summary.csv": checker_summary(result),
+        "run.csv": run,
+        "public_summary.csv": public_summary(result),
+    }
+    for name, frame in frames.items():
+        (folder / name).write_text(to_csv_text(frame), encoding="utf-8")
+    return folder

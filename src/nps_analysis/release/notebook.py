@@ -27,15 +27,21 @@ def data_href(output_dir: str | Path, relative: str) -> str:
     return f"../{inner}/{relative}"
 
 
+OWN_DATA_SUFFIX = "-own-data"
+"""Suffix of an own-data run's analysis folder (`nps run --region ... --data-dir ...`)."""
+
+
 def region_of_folder(output_dir: str | Path) -> str | None:
-    """``outputs/regions/south-west`` -> ``"South West"`` (None for other folders)."""
+    """``outputs/regions/south-west`` (or an own-data run's ``regions/south-west-own-data``)
+    -> ``"South West"`` (None for other folders)."""
     from nps_analysis.regions import PAN_REGIONS
     from nps_analysis.release.pages import region_key
 
     folder = Path(output_dir)
     if folder.parent.name != "regions":
         return None
-    return next((r for r in PAN_REGIONS if region_key(r) == folder.name), None)
+    key = folder.name.removesuffix(OWN_DATA_SUFFIX)
+    return next((r for r in PAN_REGIONS if region_key(r) == key), None)
 
 
 def table_context(out: OutputWriter, name: str, context: dict[str, Any]) -> dict[str, Any]:
