@@ -61,19 +61,111 @@ def test_no_temporary_files_left_behind(tmp_path):
     assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == ["t.csv"]
 
 
-def _plot(tmp_path, sub, kind):
+def _plot(tmp_path, sub, kind, packages=(527, 943)):
     fig, ax = new_figure()
-    ax.bar(["a", "b"], [1, 2])
-    ax.set_title("Packages")
+    ax.bar(["2018/19", "2019/20"], list(packages))
+    ax.set_title("ASGSF funded packages by year")
+    ax.set_ylabel("Packages")
     return OutputWriter(tmp_path / sub, data_kind=kind).figure(fig, "bars")
 
 
-def test_figures_byte_identical_on_rerun(tmp_path):
-    assert _sha(_plot(tmp_path, "one", "published")) == _sha(_plot(tmp_path, "two", "published"))
+@pytest.fixture
+def shown(monkeypatch):
+    """What `OutputWriter.figure` displays in a notebook, captured."""
+    from nps_analysis import outputs
+
+    captured: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        outputs, "_show_in_notebook", lambda markup, name, *a: captured.append((name, markup))
+    )
+    return captured
+
+
+def test_figures_are_svg_and_byte_identical_on_rerun(tmp_path):
+    first, second = _plot(tmp_path, "one", "published"), _plot(tmp_path, "two", "published")
+    assert first.name == "bars.svg" and first.read_bytes().startswith(b"<?xml")
+    assert _sha(first) == _sha(second)
+    assert not (tmp_path / "one" / "figures" / "bars.png").exists()
 
 
 def test_synthetic_figures_are_labelled(tmp_path):
-    assert _sha(_plot(tmp_path, "pub", "published")) != _sha(_plot(tmp_path, "syn", "synthetic"))
+    synthetic = _plot(tmp_path, "syn", "synthetic").read_text()
+    assert "SYNTHETIC DATA" in synthetic
+    assert "SYNTHETIC DATA" not in _plot(tmp_path, "pub", "published").read_text()
+
+
+def test_figure_is_shown_once_with_alt_text_from_its_data_and_a_data_link(tmp_path, shown):
+    out = OutputWriter(tmp_path / "regions" / "eastern", data_kind="synthetic")
+    out.table(pd.DataFrame({"year": ["2023", "2024"], "packages": [527, 943]}), "packages_by_year")
+    fig, ax = new_figure()
+    ax.bar(["2023", "2024"], [527, 943])
+    ax.set_title("ASGSF funded packages by year, Eastern")
+    path = out.figure(fig, "packages_by_year", source_tables=["packages_by_year"])
+    assert [name for name, _ in shown] == ["packages_by_year"]
+    markup = shown[0][1]
+    assert markup.count("<img ") == 1 and "527 at 2023 to 943 at 2024" in markup
+    assert 'href="../regions/eastern/tables/packages_by_year.csv">Download the data' in markup
+    assert "No description" not in markup
+    assert out.manifest()["output"].tolist()[-1] == "figures/packages_by_year.svg"
+    assert path == tmp_path / "regions" / "eastern" / "figures" / "packages_by_year.svg"
+
+
+def test_alt_text_changes_with_the_data(tmp_path, shown):
+    _plot(tmp_path, "a", "published")
+    _plot(tmp_path, "b", "published", packages=(527, 1001))
+    assert "943" in shown[0][1] and "1,001" in shown[1][1] and "943" not in shown[1][1]
+
+
+@pytest.mark.parametrize("chart", ["heatmap", "scatter", "untitled"])
+def test_figure_without_a_description_from_its_data_is_an_error(tmp_path, chart, shown):
+    from nps_analysis.plotting import ChartError
+
+    fig, ax = new_figure()
+    if chart == "heatmap":
+        ax.imshow(np.arange(4.0).reshape(2, 2))
+        ax.set_title("Colour-coded grid")
+    elif chart == "scatter":
+        ax.scatter([1, 2, 3], [3, 1, 2])
+        ax.set_title("Points")
+    else:
+        ax.bar(["a", "b"], [1, 2])
+    out = OutputWriter(tmp_path, data_kind="published")
+    with pytest.raises(ChartError):
+        out.figure(fig, "undescribed")
+    assert not (tmp_path / "figures").exists() and shown == [] and out.manifest().empty
+
+
+def test_unknown_source_table_is_an_error_for_every_data_kind(tmp_path):
+    fig, ax = new_figure()
+    ax.bar(["a", "b"], [1, 2])
+    ax.set_title("Packages")
+    with pytest.raises(OutputError, match="not written by this writer"):
+        OutputWriter(tmp_path, data_kind="public").figure(fig, "x", source_tables=["nowhere"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "declaration", "status"),
+    [
+        ("microdata", {"shows_records": True}, "withheld"),
+        ("microdata", {}, "withheld"),
+        ("synthetic", {"shows_records": True}, "safe"),
+        ("synthetic", {}, "unchecked"),
+    ],
+)
+def test_record_level_figures_keep_their_release_rules(tmp_path, shown, kind, declaration, status):
+    from nps_analysis.plotting import describe
+
+    fig, ax = new_figure()
+    ax.scatter([1, 2, 3], [3, 1, 2])
+    describe(fig, title="Residuals", subtitle="s", alt="3 residuals from -1 to 1", caption="c")
+    out = OutputWriter(tmp_path, data_kind=kind)
+    path = out.figure(fig, "residuals", **declaration)
+    row = out.manifest().iloc[-1]
+    assert (row["output"], row["status"]) == ("figures/residuals.svg", status)
+    assert (path is None) == (status == "withheld")
+    assert (tmp_path / "figures" / "residuals.svg").exists() == (status != "withheld")
+    if status == "withheld":  # the notebook says so, and shows no chart
+        assert "withheld by disclosure control" in shown[0][1] and "<img" not in shown[0][1]
 
 
 def test_manifest_lists_every_output(tmp_path):

@@ -123,7 +123,7 @@ def _common_checks(out_dir: Path, out_nb: Path, tmp_path: Path) -> None:
     for name in ("fte_by_role", "inhouse_opportunity", "skills_gaps_bounds", "inhouse_assumptions"):
         assert (tables / f"{name}.csv").is_file(), name
     for fig in FIGURES:
-        assert (out_dir / "figures" / f"{fig}.png").is_file(), fig
+        assert (out_dir / "figures" / f"{fig}.svg").is_file(), fig
     manifest = pd.read_csv(out_dir / "manifest.csv")
     assert set(manifest["data_kind"]) == {"synthetic"}
     assert "unchecked" not in set(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -17,8 +18,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from nps_analysis.disclosure.cells import table_cells
 from nps_analysis.disclosure.declaration import Disclosure
-from nps_analysis.paths import display_path, resolve
+from nps_analysis.disclosure.grid import complete_grid
+from nps_analysis.disclosure.plan import read_plan
+from nps_analysis.paths import checker_dir_for, display_path, resolve
 from nps_analysis.provenance import SUPPRESSED, DataKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,6 +81,9 @@ class OutputWriter:
         self._released: dict[str, pd.DataFrame] = {}
         self._raw: dict[str, pd.DataFrame] = {}
         self._declarations: dict[str, Disclosure] = {}
+        self._cells: dict[str, list[dict]] = {}
+        self._checks: dict[str, dict[str, object]] = {}
+        self._plan = read_plan(checker_dir_for(self.output_dir))
 
     @property
     def tables_dir(self) -> Path:
@@ -117,6 +124,8 @@ class OutputWriter:
             dup = sorted(set(df.columns[df.columns.duplicated()]))
             raise OutputError(f"table '{name}': duplicated column names {dup}; rename them first")
         declaration = disclosure or Disclosure()
+        if kind.is_record_level and declaration.grid:
+            df = complete_grid(df, declaration.grid, declaration.all_counts, self._audit_context())
         out = df.reset_index(drop=True)
         if sort_by:
             out = out.sort_values(list(sort_by), kind="mergesort").reset_index(drop=True)
@@ -127,8 +136,10 @@ class OutputWriter:
             if decision is None:
                 return None
             out, status, note = decision
+            out, status, note = self._apply_plan(name, out, declaration, status, note)
             self._raw[name] = df.reset_index(drop=True).copy()
             self._declarations[name] = declaration
+            self._cells[name] = table_cells(name, out, declaration, self._audit_context())
         out = out.drop(columns=list(declaration.hidden_counts))
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(out).encode("utf-8"))
@@ -145,9 +156,11 @@ class OutputWriter:
         by: list[str],
         value: str,
         data_kind: DataKind | str | None = None,
+        disclosure: Disclosure | None = None,
     ) -> Path | None:
         """Count, total and mean of `value` by `by`, computed from records and checked by ACRO
-        (threshold, n-k dominance, p-ratio) plus secondary suppression, then written."""
+        (threshold, n-k dominance, p-ratio) plus secondary suppression, then written.
+        `disclosure` gives the audit what the counts `n` count (population, members)."""
         from nps_analysis import sdc
 
         kind = DataKind(data_kind) if data_kind is not None else DataKind(self.data_kind)
@@ -159,12 +172,22 @@ class OutputWriter:
                 .reset_index()
             )
             return self.table(table, name, data_kind=kind)
-        table, reason = sdc.magnitude_table(records, by, value, self.sdc_config)
+        table, check = sdc.magnitude_table(records, by, value, self.sdc_config)
+        derived = Disclosure(counts=("n",), derived={"total": "n", "mean": "n"})
+        table, _, planned_note = self._apply_plan(name, table, derived, "", "")
+        if planned_note:
+            check["public"] = planned_note
         status = "suppressed" if (table == SUPPRESSED).any().any() else "safe"
         path = self.tables_dir / f"{name}.csv"
         _atomic_write(path, to_csv_text(table).encode("utf-8"))
         self._released[name] = table
-        self._record(f"tables/{name}.csv", "table", kind, len(table), status, reason, "n")
+        self._checks[name] = check
+        declaration = (disclosure or Disclosure()).but(counts=("n",), dims=tuple(by))
+        self._declarations[name] = declaration
+        self._cells[name] = table_cells(name, table, declaration, self._audit_context())
+        self._record(
+            f"tables/{name}.csv", "table", kind, len(table), status, str(check["public"]), "n"
+        )
         return path
 
     def unsuppressed(self, name: str) -> pd.DataFrame:
@@ -193,6 +216,34 @@ class OutputWriter:
         """Every table released so far (after disclosure control), by name, in writing order."""
         return {name: table.copy() for name, table in self._released.items()}
 
+    def _apply_plan(
+        self, name: str, table: pd.DataFrame, declaration: Disclosure, status: str, note: str
+    ) -> tuple[pd.DataFrame, str, str]:
+        """Suppress the cells the release-wide protection planned for this table (see
+        `nps_analysis.disclosure.plan`), with every value derived from them."""
+        planned = sorted((r, c) for t, r, c in self._plan if t == name)
+        if not planned:
+            return table, status, note
+        out = table.copy()
+        for row, column in planned:
+            if row >= len(out) or column not in out.columns:
+                raise OutputError(
+                    f"table '{name}': the suppression plan names row {row} column {column!r}, "
+                    "which the table does not have (a stale plan: rerun the stage)"
+                )
+            followers = [c for c in declaration.derived if column in declaration.sources(c)]
+            for target in (column, *followers):
+                out[target] = out[target].astype(object)
+                out.loc[row, target] = SUPPRESSED
+        check = self._checks.setdefault(name, {})
+        check["audit_extra"] = len(planned)
+        hidden = int((out[list(declaration.counts)] == SUPPRESSED).to_numpy().sum())
+        public = (
+            f"{hidden} cell(s) suppressed (c): counts below {self.sdc_config.threshold} and "
+            "cells that would reveal them, in this table or with the run's other tables"
+        )
+        return out, "suppressed", public
+
     def _protect(
         self, df: pd.DataFrame, name: str, declaration: Disclosure, kind: DataKind
     ) -> tuple[pd.DataFrame, str, str] | None:
@@ -200,11 +251,15 @@ class OutputWriter:
 
         output = f"tables/{name}.csv"
         config = self.sdc_config
-        counts, derived = list(declaration.all_counts), dict(declaration.derived)
+        counts = list(declaration.all_counts)
+        derived = {c: declaration.sources(c) for c in declaration.derived}
         missing = [c for c in [*counts, *derived] if c not in df.columns]
         if missing:
             raise OutputError(f"table '{name}': declared column(s) {missing} are not in the table")
         min_dof, dims = declaration.min_dof, declaration.dims
+        if declaration.withhold:
+            self._record(output, "table", kind, 0, "withheld", declaration.withhold)
+            return None
         if min_dof is not None and not sdc.dof_is_safe(min_dof, 0, config):
             self._record(
                 output,
@@ -239,7 +294,12 @@ class OutputWriter:
             status = "suppressed" if (protected.primary or protected.secondary) else "safe"
             if protected.rounded:
                 status = "rounded"
-            return protected.table, status, protected.reason
+            self._checks[name] = {
+                "primary": protected.primary,
+                "secondary": protected.secondary,
+                "reason": protected.reason,
+            }
+            return protected.table, status, sdc.public_note(protected, config)
         if min_dof is not None:
             return (
                 df,
@@ -306,15 +366,7 @@ class OutputWriter:
                 return None
             description = plotting.release_description(fig)
             if kind is DataKind.SYNTHETIC:
-                fig.text(
-                    0.995,
-                    0.005,
-                    "SYNTHETIC DATA",
-                    ha="right",
-                    va="bottom",
-                    fontsize=plotting.MIN_FONT_PT,
-                    color="#b00020",
-                )
+                plotting.watermark(fig, "SYNTHETIC DATA")
             svg = plotting.to_svg(fig)
         finally:
             plt.close(fig)
@@ -359,12 +411,37 @@ class OutputWriter:
         return pd.DataFrame([r.__dict__ for r in self.records], columns=cols)
 
     def write_manifest(self) -> Path:
-        """Write `<output_dir>/manifest.csv`, the output-checking log of this analysis: each
-        output, its data kind, status (published / safe / suppressed / rounded / withheld /
-        unchecked) and the reason. Call once at the end of a notebook."""
+        """Write `<output_dir>/manifest.csv`, the released list of outputs: each output, its data
+        kind, status (published / safe / suppressed / rounded / withheld / unchecked) and why.
+        The output checker's detail (cells suppressed per rule, every released count cell for the
+        release-wide audit) goes to `checker_dir_for(output_dir)/checks.json`, outside the
+        release. Call once at the end of a notebook."""
         path = Path(self.output_dir) / "manifest.csv"
         _atomic_write(path, to_csv_text(self.manifest()).encode("utf-8"))
+        if self._declarations:  # record-level tables: the output checker's detail
+            checker = checker_dir_for(self.output_dir) / "checks.json"
+            record = json.dumps(self.checker_record(), indent=1) + "\n"
+            _atomic_write(checker, record.encode("utf-8"))
         return path
+
+    def checker_record(self) -> dict[str, object]:
+        """What the output checker needs of this writer's record-level tables: per table the
+        checks applied and its count cells (released values, None for `c`) with their members."""
+        tables = {}
+        for name, declaration in self._declarations.items():
+            tables[name] = {
+                "checks": self._checks.get(name, {}),
+                "population": declaration.population,
+                "cells": self._cells.get(name, []),
+            }
+        return {"analysis": display_path(self.output_dir), "tables": tables}
+
+    def _audit_context(self) -> dict[str, str]:
+        """Members every count of this writer has: a regional report counts its region."""
+        from nps_analysis.regions import PAN_REGIONS
+
+        region = self.context.get("region")
+        return {"region": region} if region in PAN_REGIONS else {}
 
     def _record(
         self,

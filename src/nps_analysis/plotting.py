@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,11 @@ LINESTYLES = ("-", "--", "-.", ":")
 HATCHES = ("", "//", "..", "xx")
 MIN_FONT_PT = 10
 """Smallest text on a chart: 10 pt = 13.3 px at 100% zoom (the guidance asks for >= 12 px)."""
+LABEL_PT = MIN_FONT_PT + 1
+"""Size of direct labels, tick labels and legends."""
+MAX_WIDTH_IN = 10.5
+"""Widest chart: a report's column is 66 rem (1,056 px = 11 in at 96 px per inch); wider SVGs
+would be scaled down and their text drawn below 12 px."""
 SVG_HASHSALT = "nps-analysis"
 
 
@@ -190,10 +196,55 @@ def _direct_label(ax: Axes, x: object, y: float, text: str, colour: str) -> None
         xytext=(6, 0),
         textcoords="offset points",
         va="center",
-        fontsize=MIN_FONT_PT + 1,
+        fontsize=LABEL_PT,
         color=colour,
         fontweight="bold",
     )
+
+
+direct_label = _direct_label
+
+
+def segment_labels(ax: Axes, bars: object, labels: Sequence[str], colour: str) -> None:
+    """Labels in the middle of stacked segments, on a solid box of the segment's colour so they
+    stay readable over hatching."""
+    for text in ax.bar_label(
+        bars, labels=labels, label_type="center", fontsize=LABEL_PT, fontweight="bold"
+    ):
+        dark = colour.lower() not in ("white", "#ffffff")
+        text.set_color("white" if dark else "#0b0c0c")
+        if text.get_text():
+            text.set_bbox({"facecolor": colour, "edgecolor": "none", "pad": 1.5})
+
+
+def thousands(ax: Axes, axis: str = "y") -> None:
+    """Axis numbers with thousands separators (15,000, not 15000)."""
+    from matplotlib.ticker import FuncFormatter
+
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v:,.0f}" if v == int(v) else f"{v:,g}")
+    )
+
+
+def not_shown(count: int, what: str = "value") -> str:
+    """`` 2 values are not shown: suppressed by disclosure control [c] or not available.``
+    (empty when none is missing), for captions."""
+    if not count:
+        return ""
+    noun = what if count == 1 else f"{what}s"
+    verb = "is" if count == 1 else "are"
+    return (
+        f" {count} {noun} {verb} not shown: suppressed by disclosure control [c] or not available."
+    )
+
+
+def change_phrase(first: float, last: float, dp: int = 0, unit: str = "") -> str:
+    """``rose from 527 to 1,650`` / ``fell from ...`` / ``was 527 in both years``."""
+    a, b = _number(first, dp), _number(last, dp)
+    if a == b:
+        return f"stayed at {a}{unit}"
+    return f"{'rose' if last > first else 'fell'} from {a}{unit} to {b}{unit}"
 
 
 def line_chart(
@@ -273,8 +324,10 @@ def bar_chart(
     return describe(fig, title=title, subtitle=subtitle, alt=alt, caption=f"Source: {source}")
 
 
-def _series_text(xs: Sequence[object], ys: Sequence[float], dp: int) -> str:
+def _series_text(xs: Sequence[object], ys: Sequence[float], dp: int | None) -> str:
     pairs = [(x, y) for x, y in zip(xs, ys, strict=False) if y == y]
+    if dp is None:  # whole numbers as such, else one decimal place
+        dp = 0 if all(float(y).is_integer() for _, y in pairs) else 1
     if not pairs:
         return "no values"
     (x0, y0), (x1, y1) = pairs[0], pairs[-1]
@@ -298,12 +351,22 @@ def _tick_names(ax: Axes, values: Sequence[float]) -> list[object]:
     ]
 
 
-def describe_figure(fig: Figure, dp: int = 0, *, take_titles: bool = True) -> ChartDescription:
+def _floats(values: Sequence[object]) -> list[float] | None:
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+
+
+def describe_figure(
+    fig: Figure, dp: int | None = None, *, take_titles: bool = True
+) -> ChartDescription:
     """A description read from what the figure plots (for charts not drawn by `line_chart` or
     `bar_chart`): the axes' title as headline, the y label as subtitle, and for every line or
     set of bars its first, last, highest and lowest values as alt text. Colour-coded images
     (heatmaps) are said to be so: such charts should be replaced by a table or labelled bars.
-    With `take_titles`, the axes' titles are removed from the image: the HTML shows them."""
+    With `take_titles`, the axes' titles are removed from the image: the HTML shows them.
+    ``dp=None`` writes whole numbers as such and other values to one decimal place."""
     from matplotlib.collections import QuadMesh
     from matplotlib.container import BarContainer
     from matplotlib.image import AxesImage
@@ -325,17 +388,26 @@ def describe_figure(fig: Figure, dp: int = 0, *, take_titles: bool = True) -> Ch
                 lead = f"{label}: " if label and not label.startswith("_") else ""
                 parts.append(f"Bars of {what} by {xlabel}, {lead}{_series_text(xs, ys, dp)}")
         for line in ax.get_lines():
-            xs, ys = line.get_xdata(), line.get_ydata()
+            xs, ys = list(line.get_xdata()), list(line.get_ydata())
+            if line.get_linestyle() == "None" and line.get_marker() in ("|", "_"):
+                continue  # the caps of error bars
             if len(xs) < 2 or len(set(map(str, ys))) <= 1:  # reference lines, single points
                 continue
-            names = (
-                list(xs) if not all(isinstance(v, int | float) for v in xs) else _tick_names(ax, xs)
-            )
             label = line.get_label()
             lead = f"{label}: " if label and not label.startswith("_") else ""
-            parts.append(
-                f"Line of {what} by {xlabel}, {lead}{_series_text(names, list(map(float, ys)), dp)}"
-            )
+            numbers = _floats(ys)
+            if numbers is None:  # categories on the y axis (a dot plot): read along x
+                values = _floats(xs)
+                if values is None:
+                    continue
+                parts.append(
+                    f"Points of {ax.get_xlabel() or 'values'} by {what}, "
+                    f"{lead}{_series_text(ys, values, dp)}"
+                )
+                continue
+            numeric_x = all(isinstance(v, int | float) for v in xs)
+            names = _tick_names(ax, xs) if numeric_x else xs
+            parts.append(f"Line of {what} by {xlabel}, {lead}{_series_text(names, numbers, dp)}")
         if any(isinstance(c, QuadMesh) for c in ax.collections) or any(
             isinstance(i, AxesImage) for i in ax.images
         ):
@@ -356,6 +428,39 @@ def describe_figure(fig: Figure, dp: int = 0, *, take_titles: bool = True) -> Ch
     )
 
 
+def release_description(fig: Figure) -> ChartDescription:
+    """What `OutputWriter.figure` shows with a chart: the description attached by `describe`
+    (`line_chart`, `bar_chart` and the analysis charts), else one read from the plotted values by
+    `describe_figure` when that is honest: the figure has a title and its bars or lines are read
+    value by value. Colour-coded grids (heatmaps), scatter plots and untitled figures have no
+    such description: ChartError (describe them, or show the table instead)."""
+    try:
+        return description_of(fig)
+    except ChartError:
+        pass
+    from matplotlib.collections import QuadMesh
+    from matplotlib.image import AxesImage
+
+    for ax in fig.axes:
+        if (
+            ax.images
+            and any(isinstance(i, AxesImage) for i in ax.images)
+            or any(isinstance(c, QuadMesh) for c in ax.collections)
+        ):
+            raise ChartError(
+                "a colour-coded grid (heatmap) carries its meaning by colour alone: show the "
+                "table, or draw labelled bars and describe them with plotting.describe"
+            )
+    titled = any(ax.get_title("left") or ax.get_title() for ax in fig.axes) or fig.get_suptitle()
+    read = describe_figure(fig, take_titles=False)
+    if not titled or not re.search(r"(Bars|Line|Points) of ", read.alt):
+        raise ChartError(
+            "this figure has no description from its data (no title, or nothing read value by "
+            "value): draw it with plotting.line_chart / bar_chart or call plotting.describe"
+        )
+    return describe_figure(fig)
+
+
 def chart_colours(fig: Figure) -> set[str]:
     """The distinct colours a figure's lines, bars and markers use (for the four-colour rule)."""
     from matplotlib.colors import to_hex
@@ -369,12 +474,35 @@ def chart_colours(fig: Figure) -> set[str]:
     return used - {"#ffffff"}
 
 
+def watermark(fig: Figure, text: str) -> None:
+    """Write `text` under the bottom-right corner of everything the figure draws (so it covers
+    no label), in red at the smallest chart size."""
+    fig.draw_without_rendering()
+    box = fig.get_tightbbox()
+    width, height = fig.get_size_inches()
+    fig.text(
+        box.x1 / width,
+        (box.y0 - 0.05) / height,
+        text,
+        ha="right",
+        va="top",
+        fontsize=MIN_FONT_PT,
+        color="#b00020",
+    )
+
+
 def to_svg(fig: Figure) -> bytes:
     """The figure as SVG, byte-identical on rerun (fixed hash salt, no date, text as text)."""
     import matplotlib
 
     apply_theme()
     buffer = io.BytesIO()
+    width = fig.get_size_inches()[0]
+    if width > MAX_WIDTH_IN:
+        raise ChartError(
+            f"a chart {width:g} in wide would be scaled down below 12 px text in a report "
+            f"column: draw it at most {MAX_WIDTH_IN:g} in wide"
+        )
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
         fig.savefig(
             buffer,
@@ -409,8 +537,6 @@ def figure_html(
 
 def svg_font_sizes(svg: bytes) -> Sequence[float]:
     """Every font size (px at 100% zoom) an SVG from `to_svg` uses, for checks."""
-    import re
-
     text = svg.decode("utf-8")
     match = re.search(r'<svg[^>]*width="([\d.]+)pt"', text)
     scale = 96 / 72 if match else 1.0  # the SVG is sized in points; browsers draw 1pt = 4/3 px

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nps_analysis import plotting
 from nps_analysis.asgsf import forecast, growth, mix, plots, trends
 from nps_analysis.asgsf.categories import COMPARABLE_LABEL
 from nps_analysis.asgsf.simulate import simulate_counts
@@ -124,4 +125,6 @@ def test_fan_is_anchored_on_the_last_observation(released) -> None:
         verts = band.get_paths()[0].vertices
         at_anchor = verts[np.isclose(verts[:, 0], 2022)]
         assert np.allclose(at_anchor[:, 1], last)
-    assert "backtest" in _title(ax)
+    description = plotting.description_of(fig)  # the subtitle the report shows as HTML text
+    assert description.subtitle.startswith("1-step backtest") and _title(ax) == ""
+    assert f"would be about {preferred['forecast'].iloc[-1]:,.0f} in" in description.title

@@ -273,7 +273,7 @@ def write_outputs(
         return paths[f"tables/{name}.csv"] is not None
 
     def figure(fig: Figure, name: str, sources: list[str]) -> None:
-        paths[f"figures/{name}.png"] = out.figure(fig, name, source_tables=sources)
+        paths[f"figures/{name}.svg"] = out.figure(fig, name, source_tables=sources)
 
     def floats_from(df: pd.DataFrame, count: str, skip: tuple[str, ...] = ()) -> dict[str, str]:
         return {

@@ -1,4 +1,7 @@
-"""Charts for the ASGSF therapy trends analysis (themed through `nps_analysis.plotting`)."""
+"""Charts for the ASGSF therapy trends analysis, following the Analysis Function through
+`nps_analysis.plotting`: at most four AF colours, never colour alone (value labels, markers, line
+styles, hatching), text of at least 12 px, and a headline title, subtitle, alt text and caption
+generated from the released tables each chart is drawn from (suppressed cells say so)."""
 
 from __future__ import annotations
 
@@ -12,19 +15,40 @@ import pandas as pd
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING, format_pct
 from nps_analysis.asgsf.trends import TOTAL_LABEL, TrendFit
 from nps_analysis.asgsf.years import fy_start
-from nps_analysis.plotting import PALETTE, new_figure
+from nps_analysis.plotting import (
+    HATCHES,
+    LABEL_PT,
+    MARKERS,
+    MIN_FONT_PT,
+    PALETTE,
+    change_phrase,
+    describe,
+    describe_series,
+    direct_label,
+    new_figure,
+    not_shown,
+    segment_labels,
+    thousands,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+SOURCE = "ASGSF (Adoption and Special Guardianship Support Fund) package records"
+OTHERS = "All other therapies"
+MIX_GROUPS = 3
+"""Therapies drawn on their own in the therapy mix (the rest are one group: four colours)."""
+
 
 def totals_by_year(totals: pd.DataFrame, area: str) -> Figure:
-    """Bar chart of packages per financial year, labelled with year-on-year growth."""
-    fig, ax = new_figure(9, 4.5)
+    """Bar chart of packages per financial year, each bar labelled with its count and growth."""
+    fig, ax = new_figure(9, 4.8)
     x = np.arange(len(totals))
-    ax.bar(x, totals["packages"], color=PALETTE[0])
-    for xi, (n, g) in enumerate(zip(totals["packages"], totals["yoy_growth_pct"], strict=True)):
-        count = f"{n:,.0f}" if np.isfinite(n) else "c"
+    packages = pd.to_numeric(totals["packages"], errors="coerce").to_numpy(float)
+    growth = pd.to_numeric(totals["yoy_growth_pct"], errors="coerce").to_numpy(float)
+    ax.bar(x, np.nan_to_num(packages), color=PALETTE[0])
+    for xi, (n, g) in enumerate(zip(packages, growth, strict=True)):
+        count = f"{n:,.0f}" if np.isfinite(n) else "[c]"
         label = (
             count
             if not np.isfinite(g)
@@ -32,64 +56,141 @@ def totals_by_year(totals: pd.DataFrame, area: str) -> Figure:
         )
         ax.annotate(
             label,
-            (xi, n),
+            (xi, n if np.isfinite(n) else 0),
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=LABEL_PT,
             xytext=(0, 2),
             textcoords="offset points",
         )
     ax.set_xticks(x, totals["financial_year"], rotation=45 if len(totals) > 6 else 0)
+    ax.set_xlabel("Financial year")
     ax.set_ylabel("Packages funded")
-    ax.set_title(f"ASGSF therapeutic packages by financial year - {area}")
-    ax.margins(y=0.15)
-    return fig
+    thousands(ax)
+    ax.margins(y=0.2)
+    shown = totals.assign(_n=packages).dropna(subset=["_n"])
+    if len(shown) >= 2:
+        first, last = shown.iloc[0], shown.iloc[-1]
+        title = (
+            f"ASGSF funded packages in {area} {change_phrase(first['_n'], last['_n'])} between "
+            f"{first['financial_year']} and {last['financial_year']}"
+        )
+    else:
+        title = f"ASGSF funded packages in {area}, by financial year"
+    alt = describe_series(
+        totals.assign(packages=packages),
+        "financial_year",
+        "packages",
+        what=f"ASGSF therapeutic packages funded, {area}",
+        kind="Bar chart",
+    )
+    return describe(
+        fig,
+        title=title,
+        subtitle=f"Therapeutic packages funded each financial year, {area}; labels give the "
+        "count and the change on the year before",
+        alt=alt,
+        caption=f"Source: {SOURCE} (table annual_totals).{not_shown(int(np.isnan(packages).sum()))}",
+    )
 
 
 def therapy_mix(by_year: pd.DataFrame, area: str) -> Figure:
-    """100% stacked bars: share of packages by therapy within each year."""
-    wide = by_year.pivot(index="financial_year", columns="therapy_type", values="share_pct").fillna(
-        0
-    )
+    """100% stacked bars: share of packages of the three largest therapies and of all others,
+    in each year; segments are hatched differently and labelled with their share, and each
+    group is named beside the last bar (no legend to decode by colour)."""
     order = (
         by_year.groupby("therapy_type", sort=False)["packages"]
         .sum()
-        .sort_values(ascending=False)
-        .index
+        .sort_values(ascending=False, kind="mergesort")
+        .index.tolist()
     )
-    wide = wide[[c for c in order if c in wide.columns]]
-    fig, ax = new_figure(10, 5)
-    bottom = np.zeros(len(wide))
-    colours = [PALETTE[i % len(PALETTE)] for i in range(wide.shape[1])]
-    hatches = ["", "", "", "", "", "", "", "", "//", "\\\\", "..", "xx"]
-    for i, col in enumerate(wide.columns):
-        ax.bar(
-            wide.index,
-            wide[col],
+    top = order[:MIX_GROUPS]
+    rest = order[MIX_GROUPS:]
+    share = pd.to_numeric(by_year["share_pct"], errors="coerce")
+    wide = by_year.assign(_s=share).pivot(
+        index="financial_year", columns="therapy_type", values="_s"
+    )
+    wide = wide.reindex(columns=order)
+    groups = wide[top].copy()
+    hidden = int(wide[top].isna().sum().sum())
+    if rest:  # the others' share is what the largest three leave (suppressed cells included)
+        groups[OTHERS] = 100 - wide[top].sum(axis=1, skipna=False)
+    years = list(groups.index)
+    fig, ax = new_figure(10, 5.2)
+    bottom = np.zeros(len(groups))
+    x = np.arange(len(groups))
+    for i, col in enumerate(groups.columns):
+        values = groups[col].to_numpy(float)
+        bars = ax.bar(
+            x,
+            np.nan_to_num(values),
             bottom=bottom,
-            label=col,
-            color=colours[i],
-            hatch=hatches[i % len(hatches)],
+            width=0.7,
+            color=PALETTE[i],
+            hatch=HATCHES[i],
             edgecolor="white",
-            linewidth=0.5,
+            linewidth=0.8,
         )
-        bottom += wide[col].to_numpy()
+        segment_labels(
+            ax, bars, [f"{v:.0f}%" if np.isfinite(v) and v >= 6 else "" for v in values], PALETTE[i]
+        )
+        mid = bottom[-1] + np.nan_to_num(values[-1]) / 2
+        ax.annotate(
+            _wrap(col, 26),
+            (x[-1] + 0.4, mid),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=LABEL_PT,
+            color=PALETTE[i],
+            fontweight="bold",
+        )
+        bottom += np.nan_to_num(values)
+    ax.set_xticks(x, years, rotation=45 if len(years) > 6 else 0)
+    ax.set_xlim(-0.5, len(years) + 1.6)
+    ax.set_xlabel("Financial year")
     ax.set_ylabel("Share of packages (%)")
     ax.set_ylim(0, 100)
-    ax.set_title(f"ASGSF therapy mix by financial year - {area}")
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
-    ax.tick_params(axis="x", rotation=45 if len(wide) > 6 else 0)
-    return fig
+    long = groups.reset_index().melt(
+        id_vars="financial_year", var_name="therapy", value_name="share"
+    )
+    alt = describe_series(
+        long,
+        "financial_year",
+        "share",
+        series="therapy",
+        what=f"the share of ASGSF packages by therapy, {area}",
+        unit="%",
+        dp=1,
+        kind="Stacked bar chart",
+    )
+    lead = top[0] if top else "No therapy"
+    last = groups.iloc[-1] if len(groups) else None
+    share_text = (
+        f" ({format_pct(float(last[lead]), 0, REPORT_ROUNDING)} in {years[-1]})"
+        if last is not None and np.isfinite(last[lead])
+        else ""
+    )
+    others = f"; '{OTHERS}' are {', '.join(rest)}" if rest else ""
+    return describe(
+        fig,
+        title=f"{lead} was the largest share of ASGSF packages in {area}{share_text}",
+        subtitle=f"Share of therapeutic packages by therapy in each financial year, {area}: "
+        f"the {len(top)} largest therapies and all others",
+        alt=alt,
+        caption=f"Source: {SOURCE} (table therapy_shares_by_year){others}. Shares under 6% are "
+        f"not labelled.{not_shown(hidden, 'share')}",
+    )
 
 
 def _grid(
-    n: int, ncols: int = 3, width: float = 12, row_height: float = 3.3
+    n: int, ncols: int = 3, width: float = 10, row_height: float = 3.6, **kw: object
 ) -> tuple[Figure, list]:
     nrows = max(1, math.ceil(n / ncols))
     fig, ax = new_figure(width, row_height * nrows)
     ax.remove()
     fig.set_layout_engine("constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw).ravel().tolist()
     for extra in axes[n:]:
         extra.set_visible(False)
     return fig, axes[:n]
@@ -119,6 +220,16 @@ def rate_label(fit: TrendFit) -> str:
     )
 
 
+def _rate_sentence(name: str, fit: TrendFit) -> str:
+    if not fit.fitted_ok:
+        return f"{name}: no model ({fit.note})"
+    lo, hi = fit.growth_ci()
+    return (
+        f"{name}: {fit.growth_pct():+.1f}% a year (95% CI {lo:+.1f} to {hi:+.1f}; n = "
+        f"{len(fit.years)} years, df = {fit.df_resid}, {fit.model.replace('_', ' ')})"
+    )
+
+
 def therapy_trends(
     fits: dict[str, TrendFit],
     counts: pd.DataFrame,
@@ -139,6 +250,8 @@ def therapy_trends(
 
     names = list(fits)
     fig, axes = _grid(len(names))
+    missing = 0
+    parts = []
     all_years = [str(y) for y in counts.index]
     starts_all = np.array([fy_start(y) for y in all_years])
     # suppressed cells (NaN) make a derived total missing rather than understated
@@ -151,42 +264,63 @@ def therapy_trends(
         if comparable is not None
         else counts[merged].sum(axis=1, skipna=False),
     }
-    step = max(1, math.ceil(len(all_years) / 5))
+    step = max(1, math.ceil(len(all_years) / 3))  # year labels 10 pt wide: three per panel
     for ax, name in zip(axes, names, strict=True):
         fit = fits[name]
         observed = (observed_of[name] if name in observed_of else counts[name]).to_numpy(float)
         modelled = (
             np.isin(all_years, fit.years) if fit.fitted_ok else np.zeros(len(all_years), bool)
         )
-        ax.plot(starts_all[modelled], observed[modelled], "o", color=PALETTE[0], ms=4)
-        ax.plot(starts_all[~modelled], observed[~modelled], "o", mfc="none", color=PALETTE[0], ms=4)
+        missing += int(np.isnan(observed).sum())
+        ax.plot(starts_all[modelled], observed[modelled], "o", color=PALETTE[0], ms=5)
+        ax.plot(starts_all[~modelled], observed[~modelled], "o", mfc="none", color=PALETTE[0], ms=5)
         if fit.fitted_ok:
             s = fit.starts
-            ax.plot(s, fit.mean(s), "-", color=PALETTE[3])
-            ax.set_title(f"{_wrap(name)}\n{rate_label(fit)}", fontsize=7.5)
+            ax.plot(s, fit.mean(s), "--", color=PALETTE[3], lw=2)
+            ax.set_title(f"{_wrap(name, 34)}\n{rate_label(fit)}", fontsize=MIN_FONT_PT, loc="left")
         else:
-            ax.set_title(f"{_wrap(name)}\nno model", fontsize=7.5)
+            ax.set_title(f"{_wrap(name, 34)}\nno model", fontsize=MIN_FONT_PT, loc="left")
             ax.text(
                 0.5,
                 0.5,
-                _wrap(fit.note, 52),
+                _wrap(fit.note, 34),
                 transform=ax.transAxes,
                 ha="center",
                 va="center",
-                fontsize=6.5,
-                color=PALETTE[4],
+                fontsize=MIN_FONT_PT,
+                color="#3D3D3D",
             )
-        ax.tick_params(labelsize=7)
+        shown = [f"{v:,.0f} in {y}" for y, v in zip(all_years, observed, strict=True) if v == v]
+        parts.append(
+            _rate_sentence(name, fit)
+            + (f"; observed {shown[0]} to {shown[-1]}" if len(shown) > 1 else "")
+        )
+        ax.tick_params(labelsize=MIN_FONT_PT)
         ax.set_xlim(starts_all[0] - 0.5, starts_all[-1] + 0.5)
         ax.set_xticks(starts_all[::step], all_years[::step])
         ax.set_ylim(bottom=0)
-    fig.suptitle(
-        f"ASGSF packages by therapy with fitted log-linear trends - {area}\n"
-        "filled: years modelled; open: not modelled (November 2018 category change); "
-        "95% CIs use t with the residual df",
-        fontsize=10,
+        thousands(ax)
+    total = fits.get(TOTAL_LABEL)
+    if total is not None and total.fitted_ok:
+        lo, hi = total.growth_ci()
+        title = (
+            f"ASGSF packages in {area} grew by an estimated {total.growth_pct():.1f}% a year "
+            f"(95% CI {lo:.1f}% to {hi:.1f}%)"
+        )
+    else:
+        title = f"ASGSF packages in {area} by therapy, with fitted trends"
+    return describe(
+        fig,
+        title=title,
+        subtitle=f"Packages funded per financial year by therapy (dots) and the fitted "
+        f"log-linear trend (dashed line), {area}",
+        alt=f"Small multiple chart of ASGSF packages by therapy with fitted trends, {area}: "
+        f"{len(names)} panels. " + ". ".join(parts) + ".",
+        caption=f"Source: {SOURCE} (tables therapy_trends, therapy_shares_by_year, "
+        "annual_totals, comparable_series). Filled dots: years modelled; open dots: years not "
+        "modelled (November 2018 category change). 95% confidence intervals use Student's t "
+        f"with the residual degrees of freedom (df).{not_shown(missing)}",
     )
-    return fig
 
 
 def _pick(forecast: pd.DataFrame, series: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -230,10 +364,10 @@ def forecast_fan(
     follows it; the other trend's central scenario is dotted. The subtitle gives each trend's
     1-step backtest error beside the no-change benchmark's.
     """
-    fig, ax = new_figure(9, 4.8)
+    fig, ax = new_figure(10, 5.2)
     obs_x = np.array([fy_start(y) for y in totals["financial_year"]], dtype=float)
     obs_y = _num(totals, "packages")
-    ax.plot(obs_x, obs_y, "o-", color=PALETTE[0], label="observed")
+    ax.plot(obs_x, obs_y, "o-", color=PALETTE[0], label="observed", lw=2)
     chosen, others = _pick(forecast, series)
     fc_years = list(chosen["financial_year"])
     if fc_years:
@@ -253,48 +387,138 @@ def forecast_fan(
                     label=f"{lv}% prediction interval",
                 )
         trend = chosen["trend"].iloc[0] if "trend" in chosen else "trend"
+        central = np.r_[y0, _num(chosen, "forecast")]
         ax.plot(
             xs,
-            np.r_[y0, _num(chosen, "forecast")],
+            central,
             "--",
             color=PALETTE[3],
+            marker=MARKERS[1],
+            lw=2,
             label=f"{trend} trend (preferred: lower backtest error)",
         )
+        direct_label(ax, xs[-1], central[-1], f"{trend}: {central[-1]:,.0f}", PALETTE[3])
         for name, rows in others.groupby("trend", sort=False):
             ox = np.array([fy_start(y) for y in rows["financial_year"]], dtype=float)
+            line = np.r_[y0, _num(rows, "forecast")]
             ax.plot(
                 np.r_[x0, ox],
-                np.r_[y0, _num(rows, "forecast")],
+                line,
                 ":",
                 color=PALETTE[2],
+                marker=MARKERS[2],
+                lw=2,
                 label=f"{name} trend (central)",
             )
+            direct_label(ax, ox[-1], line[-1], f"{name}: {line[-1]:,.0f}", PALETTE[2])
     labels = list(totals["financial_year"]) + fc_years
-    ax.set_xticks(np.r_[obs_x, [fy_start(y) for y in fc_years]], labels, rotation=45, fontsize=8)
+    ax.set_xticks(np.r_[obs_x, [fy_start(y) for y in fc_years]], labels, rotation=45)
+    ax.set_xlabel("Financial year")
     ax.set_ylabel("Packages funded")
     ax.set_ylim(bottom=0)
-    subtitle = backtest_line(pd.concat([chosen, others])) if fc_years else "no forecast"
-    ax.set_title(
-        f"ASGSF packages: trend scenario ({series}) - {area}\n{_wrap(subtitle, 100)}",
-        fontsize=10,
+    thousands(ax)
+    ax.margins(x=0.12)
+    ax.legend(fontsize=LABEL_PT, loc="upper left", frameon=False)
+    observed = totals.assign(packages=obs_y)
+    alt = describe_series(
+        observed, "financial_year", "packages", what=f"ASGSF packages ({series}), {area}"
     )
-    ax.legend(fontsize=8, loc="upper left", frameon=False)
-    return fig
+    if not fc_years:
+        return describe(
+            fig,
+            title=f"No trend scenario for ASGSF packages in {area}",
+            subtitle=f"Observed packages funded per financial year ({series}), {area}",
+            alt=alt.replace("Chart of", "Line chart of"),
+            caption=f"Source: {SOURCE} (tables annual_totals, forecast).",
+        )
+    last = chosen.iloc[-1]
+    lo95, hi95 = (
+        float(pd.to_numeric(last.get(f"pi95_{e}"), errors="coerce")) for e in ("low", "high")
+    )
+    band = f" (95% prediction interval {lo95:,.0f} to {hi95:,.0f})" if np.isfinite(lo95) else ""
+    scenario = "; ".join(
+        f"{r.trend} trend {float(r.forecast):,.0f} in {r.financial_year}"
+        for r in pd.concat([chosen, others]).itertuples()
+    )
+    return describe(
+        fig,
+        title=f"If the {trend} trend held, {series.lower()} in {area} would be about "
+        f"{float(last['forecast']):,.0f} in {last['financial_year']}{band}",
+        subtitle=backtest_line(pd.concat([chosen, others])),
+        alt=alt.replace("Chart of", "Line chart of")
+        + f" Trend scenarios: {scenario}{band.replace(' (', ', last year ').rstrip(')')}.",
+        caption=f"Source: {SOURCE} (tables annual_totals, forecast). A scenario from the "
+        "trend of the observed years, not a forecast of demand; shaded bands are 50%, 80% and "
+        "95% prediction intervals (darkest 50%).",
+    )
 
 
 def regional_cost_chart(costs: pd.DataFrame, area: str) -> Figure:
-    """Heat-map style chart of regional mean cost per package relative to the national mean."""
-    wide = costs.pivot(index="therapy_type", columns="region", values="ratio_to_national")
-    fig, ax = new_figure(10, 0.45 * len(wide) + 1.5)
-    im = ax.imshow(wide.to_numpy(dtype=float), cmap="RdBu_r", vmin=0.5, vmax=1.5, aspect="auto")
-    ax.set_xticks(range(wide.shape[1]), wide.columns, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(wide.shape[0]), wide.index, fontsize=8)
-    ax.grid(False)
-    fig.colorbar(im, ax=ax, label="Mean cost / national mean")
-    for tick in ax.get_xticklabels():
-        if tick.get_text() == area:
-            tick.set_fontweight("bold")
-            tick.set_color(PALETTE[2])
-    suffix = f" ({area} in bold)" if area in wide.columns else ""
-    ax.set_title(f"Mean cost per package vs national, by region and therapy{suffix}")
-    return fig
+    """Mean cost per package relative to the national mean, one panel per therapy: a labelled
+    bar per region (the heat map it replaces carried its values by colour alone); the area's
+    own bar is hatched and its name bold, suppressed cells are labelled [c]."""
+    ratio = pd.to_numeric(costs["ratio_to_national"], errors="coerce")
+    wide = costs.assign(_r=ratio).pivot(index="region", columns="therapy_type", values="_r")
+    regions, therapies = list(wide.index), list(wide.columns)
+    fig, axes = _grid(len(therapies), row_height=0.3 * len(regions) + 1.2, sharex=True)
+    y = np.arange(len(regions))[::-1]
+    top = float(np.nanmax(wide.to_numpy(float))) if np.isfinite(wide.to_numpy(float)).any() else 1
+    for k, (ax, therapy) in enumerate(zip(axes, therapies, strict=True)):
+        values = wide[therapy].to_numpy(float)
+        own = np.array([r == area for r in regions])
+        ax.barh(y[~own], np.nan_to_num(values[~own]), color=PALETTE[0], height=0.7)
+        ax.barh(y[own], np.nan_to_num(values[own]), color=PALETTE[1], hatch="//", height=0.7)
+        for yi, v in zip(y, values, strict=True):
+            ax.annotate(
+                f"{v:.2f}" if np.isfinite(v) else "[c]",
+                (v if np.isfinite(v) else 0, yi),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=MIN_FONT_PT,
+            )
+        ax.axvline(1, color="#0b0c0c", lw=1, ls="--")
+        ax.set_title(_wrap(therapy, 30), fontsize=MIN_FONT_PT, loc="left")
+        ax.set_yticks(y, regions if k % 3 == 0 else [""] * len(regions), fontsize=MIN_FONT_PT)
+        for tick in ax.get_yticklabels():
+            if tick.get_text() == area:
+                tick.set_fontweight("bold")
+        ax.set_xlim(0, max(top, 1) * 1.35)
+        ax.tick_params(axis="x", labelsize=MIN_FONT_PT)
+        ax.grid(axis="y", visible=False)
+    for ax in axes[-3:]:
+        ax.set_xlabel("Mean cost / national mean", fontsize=MIN_FONT_PT)
+    long = costs.assign(_r=ratio)
+    parts = []
+    for therapy, rows in long.groupby("therapy_type", sort=False):
+        shown = rows.dropna(subset=["_r"])
+        if shown.empty:
+            parts.append(f"{therapy}: all values suppressed")
+            continue
+        hi, lo = shown.loc[shown["_r"].idxmax()], shown.loc[shown["_r"].idxmin()]
+        own = shown.loc[shown["region"] == area, "_r"]
+        mine = f", {area} {float(own.iloc[0]):.2f}" if len(own) else ""
+        parts.append(
+            f"{therapy}: highest {hi['region']} {hi['_r']:.2f}, lowest {lo['region']} "
+            f"{lo['_r']:.2f}{mine}"
+        )
+    spread = long.dropna(subset=["_r"])
+    if spread.empty:
+        title = "Regional mean cost per package compared with the national mean"
+    else:
+        far = spread.loc[(spread["_r"] - 1).abs().idxmax()]
+        title = (
+            f"Mean cost per package ranged from {spread['_r'].min():.2f} to "
+            f"{spread['_r'].max():.2f} times the national mean; furthest: {far['therapy_type']} "
+            f"in {far['region']}"
+        )
+    focus = f"; {area} hatched and in bold" if area in regions else ""
+    return describe(
+        fig,
+        title=title,
+        subtitle="Regional mean cost per ASGSF package divided by the national mean, by "
+        f"therapy (1 = the national mean, dashed line){focus}",
+        alt="Bar charts, one per therapy, of each region's mean cost per package relative to "
+        "the national mean. " + ". ".join(parts) + ".",
+        caption=f"Source: {SOURCE} (table regional_costs).{not_shown(int(ratio.isna().sum()))}",
+    )

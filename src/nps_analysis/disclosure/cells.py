@@ -88,6 +88,8 @@ def table_cells(
             extra = declaration.members.get(column, {})
             if callable(extra):
                 extra = extra(row)
+            if extra is None:
+                continue  # a count the data dictionary cannot describe: protected within its table
             for key, value in extra.items():
                 dimension = _resolve(key, row)
                 resolved = _resolve(value, row)

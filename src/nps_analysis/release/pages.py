@@ -187,15 +187,27 @@ def _tags(cell: dict) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
+_FIGURE_HTML = re.compile(r'<figure class="nps-figure" id="([^"]+)"')
+
+
 def _image_key(output: dict) -> str | None:
+    """What identifies a chart among a page's outputs: the figure name that
+    `OutputWriter.figure` writes into the output's metadata (or the id of its HTML), else the
+    hash of a raw image; None for anything else."""
+    figure = output.get("metadata", {}).get(METADATA_KEY, {}).get("figure")
+    if figure:
+        return f"figure:{figure}"
     data = output.get("data", {})
+    markup = data.get("text/html", "")
+    match = _FIGURE_HTML.search(markup if isinstance(markup, str) else "".join(markup))
+    if match:
+        return f"figure:{match.group(1).removeprefix('figure-')}"
     for mime in ("image/png", "image/svg+xml"):
         if mime in data:
             payload = data[mime]
             text = payload if isinstance(payload, str) else "".join(payload)
             return hashlib.sha256(text.encode("utf-8")).hexdigest()
-    figure = output.get("metadata", {}).get(METADATA_KEY, {}).get("figure")
-    return f"figure:{figure}" if figure else None
+    return None
 
 
 def prepare_cells(nb: dict, version: str, region: str | None) -> tuple[list[dict], list[dict]]:

@@ -226,7 +226,7 @@ def write_outputs(
         return paths[f"tables/{name}.csv"] is not None
 
     def figure(fig: object, name: str, sources: list[str]) -> None:
-        paths[f"figures/{name}.png"] = out.figure(fig, name, source_tables=sources)  # type: ignore[arg-type]
+        paths[f"figures/{name}.svg"] = out.figure(fig, name, source_tables=sources)  # type: ignore[arg-type]
 
     if "profile" in sections:
         # FTE is a magnitude; `staff` (records) is the count checked for every FTE cell.
