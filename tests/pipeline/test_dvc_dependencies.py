@@ -105,6 +105,7 @@ COMMAND_MODULES = {
     "synth": "nps_analysis.synth",
     "process": "nps_analysis.datasets",
     "public_data": "nps_analysis.public.analysis",
+    "disclosure_audit": "nps_analysis.disclosure.release",
 }
 """The module each non-notebook stage's `nps` command runs (the CLI only dispatches to it)."""
 

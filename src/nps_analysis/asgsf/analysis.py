@@ -347,31 +347,34 @@ def write_outputs(
         years = {"financial_year": tuple(map(str, fit.years))} if fit is not None else {}
         return {**series_members(row["therapy_type"]), **years}
 
-    # Trend models are fitted to annual counts, not to records: their disclosure risk is that of
-    # the counts they summarise, so they are declared as derived from the packages they model.
+    # Trend models are fitted to yearly counts: a fit (growth, dispersion, forecast) can give
+    # back the counts it was fitted to, so it is released only when every yearly count of its
+    # series passes the threshold (hidden count: the smallest of them) and the series' total
+    # does; the rows are different series (no margins).
+    def smallest_year(frame: pd.DataFrame) -> pd.DataFrame:
+        fits = [res.fits.get(t) for t in frame["therapy_type"]]
+        low = [int(min(f.counts)) if f is not None and len(f.counts) else 0 for f in fits]
+        return frame.assign(packages_smallest_year=low)
+
+    def model_disclosure(frame: pd.DataFrame, count: str) -> Disclosure:
+        both = (count, "packages_smallest_year")
+        return Disclosure(
+            population=PACKAGES,
+            counts=[count],
+            hidden_counts=["packages_smallest_year"],
+            derived=dict.fromkeys(floats_from(frame, count), both),
+            dims=(),
+            dimensions={"therapy_type": "", "financial_year": ""},
+            members={count: fitted_members},
+        )
+
     tt = res.therapy_trends
     ok_trends = table(
-        tt,
-        "therapy_trends",
-        disclosure=Disclosure(
-            population=PACKAGES,
-            counts=["packages"],
-            derived=floats_from(tt, "packages"),
-            dimensions={"therapy_type": ""},
-            members={"packages": fitted_members},
-        ),
+        smallest_year(tt), "therapy_trends", disclosure=model_disclosure(tt, "packages")
     )
     fc = res.forecast
     ok_fc = table(
-        fc,
-        "forecast",
-        disclosure=Disclosure(
-            population=PACKAGES,
-            counts=["packages_modelled"],
-            derived=floats_from(fc, "packages_modelled"),
-            dimensions={"therapy_type": "", "financial_year": ""},
-            members={"packages_modelled": fitted_members},
-        ),
+        smallest_year(fc), "forecast", disclosure=model_disclosure(fc, "packages_modelled")
     )
     paths["tables/forecast_backtest.csv"] = backtest.write_backtest(res.fits, out)
     ages = res.age_profile
