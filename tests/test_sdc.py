@@ -214,6 +214,20 @@ def test_rounding_mode_rounds_instead_of_suppressing(tmp_path):
     assert out.manifest().loc[0, "status"] == "rounded"
 
 
+def test_rounding_cannot_be_reversed_from_derived_values(tmp_path):
+    """A percentage of the unrounded count (3 of 30 = 10%) would give the 3 back: withheld."""
+    out = OutputWriter(tmp_path, data_kind="microdata", sdc_params={"rounding_base": 5})
+    df = pd.DataFrame({"g": ["a", "b"], "n": [3, 27], "pct": [10.0, 90.0]})
+    out.table(df, "rounded", disclosure=Disclosure(counts=["n"], derived={"pct": "n"}))
+    assert (tmp_path / "tables" / "rounded.csv").read_text() == "g,n,pct\na,5,c\nb,25,c\n"
+
+
+def test_magnitude_counts_are_rounded_too():
+    records = pd.DataFrame({"provider": ["A"] * 23 + ["B"] * 31, "amount": [100.0] * 54})
+    table, _ = magnitude_table(records, ["provider"], "amount", SDCConfig(rounding_base=5))
+    assert table["n"].tolist() == [25, 30] and table["mean"].tolist() == ["c", "c"]
+
+
 def test_hidden_counts_are_checked_then_dropped(tmp_path):
     out = OutputWriter(tmp_path, data_kind="microdata")
     df = pd.DataFrame(

@@ -172,7 +172,9 @@ def protect_counts(
     for count in counts:
         primary = primary_mask(out[count], config)
         if config.rounding_base:
-            masks[count] = primary  # derived values of small cells still go
+            # A value derived from the unrounded count (a percentage, a mean) would undo the
+            # rounding: every derived value of a rounded count is withheld.
+            masks[count] = pd.Series(True, index=out.index)
             out[count] = round_to_base(out[count], config.rounding_base)
             primary_total += int(primary.sum())
             continue
@@ -189,8 +191,8 @@ def protect_counts(
         out[column] = values.where(~blocked, NOT_APPLICABLE)
     if config.rounding_base:
         reason = (
-            f"counts rounded to base {config.rounding_base}; {primary_total} derived value(s) "
-            f"of counts below {config.threshold} suppressed"
+            f"counts rounded to base {config.rounding_base} ({primary_total} below "
+            f"{config.threshold}); values derived from them withheld (they would undo the rounding)"
         )
     elif primary_total:
         reason = (
@@ -206,7 +208,7 @@ def public_note(protected: ProtectedTable, config: SDCConfig) -> str:
     """What the released manifest says about a table: never how many cells were primary and
     how many secondary (the output checker's log has that)."""
     if protected.rounded:
-        return f"counts rounded to base {config.rounding_base}; small counts' derived values suppressed"
+        return f"counts rounded to base {config.rounding_base}; values derived from them withheld"
     hidden = protected.primary + protected.secondary
     if hidden:
         return (
@@ -222,6 +224,19 @@ def dof_is_safe(n_obs: int, n_params: int, config: SDCConfig) -> bool:
 
 
 # --------------------------------------------------------------------------- magnitude cells
+def dominated(contributions: pd.Series, config: SDCConfig) -> bool:
+    """True when a few contributors dominate a total (ACRO's n-k rule: the largest `nk_n`
+    contributions make up more than `nk_k` of it; p% rule: the total less the two largest is
+    within `p_ratio` of the largest), so a share of it would reveal a contributor's amount."""
+    values = contributions.astype(float).sort_values(ascending=False).to_numpy()
+    total = values.sum()
+    if len(values) <= config.nk_n or total <= 0:
+        return True
+    top = values[: config.nk_n].sum()
+    rest = total - values[:2].sum()
+    return bool(top > config.nk_k * total or rest < config.p_ratio * values[0])
+
+
 def magnitude_table(
     records: pd.DataFrame, by: list[str], value: str, config: SDCConfig
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -260,6 +275,12 @@ def magnitude_table(
     mask = secondary_mask(table, by, "total", mask)
     for column in ("n", "total", "mean"):
         table[column] = table[column].astype(object).where(~mask, SUPPRESSED)
+    if config.rounding_base:  # counts rounded like every other table; the mean would undo it
+        released = ~mask
+        table.loc[released, "n"] = round_to_base(
+            table.loc[released, "n"].astype("int64"), config.rounding_base
+        ).astype(object)
+        table.loc[released, "mean"] = SUPPRESSED
     checks = ", ".join(f"{k}: {v}" for k, v in result.sdc.get("summary", {}).items() if v)
     hidden = int(mask.sum())
     check: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from nps_analysis.config import region_slugs
@@ -51,3 +52,24 @@ def test_cost_per_therapy_compares_the_region_with_the_national_comparator():
     assert (row["mean_cost_region_gbp"], row["mean_cost_england_gbp"]) == (2000.0, 1250.0)
     assert row["ratio_to_england"] == pytest.approx(1.6)
     assert row["england_basis"] == "test national data"
+
+
+def _spend(amounts: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [(p, a) for p, values in amounts.items() for a in values]
+    return pd.DataFrame(rows, columns=["provider", "amount_gbp"])
+
+
+def test_provider_share_is_released_only_when_no_provider_dominates():
+    from nps_analysis.regional.commissioning import provider_concentration
+    from nps_analysis.sdc import SDCConfig
+
+    config = SDCConfig()  # n-k: 2 providers above 90%; p%: 10%
+    spread = _spend({"A": [300.0] * 5, "B": [200.0] * 5, "C": [100.0] * 5, "D": [100.0] * 5})
+    shown = provider_concentration(spread, config).iloc[0]
+    assert shown["largest_provider_share_pct"] == pytest.approx(100 * 1500 / 3500)
+    assert shown["hhi"] == pytest.approx(sum((100 * v / 3500) ** 2 for v in (1500, 1000, 500, 500)))
+    # A and B hold 95% of the spend: the share would give A's spend to anyone with the total
+    dominant = _spend({"A": [900.0] * 5, "B": [50.0] * 5, "C": [25.0] * 5, "D": [25.0] * 5})
+    hidden = provider_concentration(dominant, config).iloc[0]
+    assert hidden["largest_provider_share_pct"] == "c" and hidden["hhi"] == "c"
+    assert hidden["packages"] == 20  # the count itself is not a magnitude

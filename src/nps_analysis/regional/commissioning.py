@@ -11,6 +11,8 @@ import pandas as pd
 from nps_analysis.asgsf.categories import NOT_RECORDED
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import KNOWN_AGE, NOT_PREFIX, OLDER_AGE_GROUP, PACKAGES
+from nps_analysis.provenance import SUPPRESSED
+from nps_analysis.sdc import SDCConfig, dominated
 from nps_analysis.stats import hhi, wilson_ci
 
 
@@ -182,17 +184,21 @@ def cost_disclosure(national_is_same_data: bool) -> Disclosure:
     )
 
 
-def provider_concentration(packages: pd.DataFrame) -> pd.DataFrame:
-    """Concentration of the region's provider spend: providers, packages and the HHI (0-10,000)."""
+def provider_concentration(packages: pd.DataFrame, config: SDCConfig) -> pd.DataFrame:
+    """Concentration of the region's provider spend: providers, packages and the HHI (0-10,000).
+
+    The HHI and the largest provider's share are released only when the spend passes the
+    dominance rules (`sdc.dominated`): with a dominant provider they would give its spend."""
     known = packages.loc[packages["provider"].notna() & packages["amount_gbp"].notna()]
     spend = known.groupby("provider", observed=True)["amount_gbp"].sum()
     shares = 100 * spend / spend.sum() if spend.sum() else spend
+    hidden = not spend.size or dominated(spend, config)
     return pd.DataFrame(
         {
             "providers": [int(spend.size)],
             "packages": [int(len(known))],
-            "hhi": [hhi(shares) if spend.size else float("nan")],
-            "largest_provider_share_pct": [float(shares.max()) if spend.size else float("nan")],
+            "hhi": [SUPPRESSED if hidden else hhi(shares)],
+            "largest_provider_share_pct": [SUPPRESSED if hidden else float(shares.max())],
         }
     )
 
