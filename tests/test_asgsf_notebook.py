@@ -3,7 +3,9 @@ filter, bad input stopping with the validator's message, and the default synthet
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ import pytest
 from nps_analysis.paths import PROCESSED_DIR, PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "asgsf_therapy_trends.ipynb"
+SHOWN = re.compile(r'show_released\(out, "([a-z0-9_]+)"\)')
 DEFAULT_DATA = PROCESSED_DIR / "asgsf_packages.parquet"
 CONTRACT = {
     "annual_totals": ["financial_year", "packages", "yoy_growth_pct"],
@@ -70,11 +73,93 @@ def test_notebook_structure() -> None:
     body = "".join("".join(c["source"]) for c in code)
     assert 'load_dataset("asgsf_packages"' in body
     assert "to_csv(" not in body and "savefig(" not in body  # only through OutputWriter
-    assert "def " not in body  # thin: helpers live in src/nps_analysis/asgsf/display.py
+    assert "def " not in body and "._" not in body  # thin: no functions, no private attributes
     # only released tables are displayed (never the unsuppressed results in `res`)
     assert "display(res." not in body and "display(display_rounded(res." not in body
     # forecasts and their backtest are titled by what the data can say (synthetic: nothing)
     assert body.count("forecast_heading(") == 2 and "forecast_heading(data_kind)" in body
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def test_one_display_path_through_the_release_renderer() -> None:
+    """Every table is shown by `nps_analysis.display.show_released` from its spec: the ASGSF
+    display module, its pivoted views and its second display of each chart are gone."""
+    from nps_analysis.release import table_spec
+
+    assert importlib.util.find_spec("nps_analysis.asgsf.display") is None
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    body = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "from nps_analysis.display import" in body and "asgsf.display" not in body
+    for gone in ("show_wide", "show_figure", "show_table(", "Image(", "display(out.released"):
+        assert gone not in body, gone
+    shown = SHOWN.findall(body)
+    assert {"annual_totals", "therapy_trends", "forecast", "published_check"} <= set(shown)
+    assert len(shown) == len(set(shown))  # each table once
+    for name in shown:
+        assert table_spec("asgsf_therapy_trends", name).title, name
+
+
+def test_report_structure_tags() -> None:
+    """One H1 title unique among the notebooks, headline cells from released tables, and the
+    manifest, backtest and object dumps for auditors only."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    md = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    titles = [line for text in md for line in text.splitlines() if line.startswith("# ")]
+    assert len(titles) == 1
+    others = [json.loads(p.read_text(encoding="utf-8")) for p in NOTEBOOK.parent.glob("*.ipynb")]
+    all_titles = [
+        line
+        for other in others
+        for c in other["cells"]
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("# ")
+    ]
+    assert all_titles.count(titles[0]) == 1
+    assert "What these data cannot show" in md[0] and "parameter recovery" in md[0]
+    code = {"".join(c["source"]): _tags(c) for c in nb["cells"] if c["cell_type"] == "code"}
+    headline = [src for src, tags in code.items() if "headline" in tags]
+    assert any("growth_sentences(out.released(" in src for src in headline)
+    assert any("largest_therapies(out.released(" in src for src in headline)
+    auditor = [src for src, tags in code.items() if "auditor-only" in tags]
+    for needed in ("display(out.manifest())", '"forecast_backtest"', "res.rules"):
+        assert any(needed in src for src in auditor), needed
+        assert not any(needed in src for src, tags in code.items() if tags != ["auditor-only"])
+
+
+def test_growth_sentences_hand_worked() -> None:
+    """4,672 -> 14,481 over 5 years: 209.953...% truncates to 209.9% (the report), rounds half
+    up to 210.0%; CAGR (14481 / 4672) ** (1 / 4) - 1 = 32.68...% -> 32.7%. A suppressed row
+    says so and shows none of its values."""
+    from nps_analysis.asgsf.narrative import WITHHELD, growth_sentences, largest_therapies
+
+    row = {"first_year": "2018/19", "last_year": "2022/23", "n_years": 5}
+    released = pd.DataFrame(
+        [
+            {**row, "packages_first": 4672, "packages_last": 14481,
+             "total_growth_pct": 209.95291095890411, "cagr_pct": 32.6835},
+            {**row, "packages_first": "c", "packages_last": 11, "total_growth_pct": "c",
+             "cagr_pct": "c"},
+        ]
+    )  # fmt: skip
+    first, second = growth_sentences(released, "England")
+    assert "4,672 in 2018/19 to 14,481 in 2022/23" in first
+    assert "209.9% as the report prints it" in first and "210.0% rounded half up" in first
+    assert "32.7% a year" in first
+    assert WITHHELD in second and "11" not in second.replace("2018/19", "")
+    shares = pd.DataFrame(
+        {
+            "therapy_type": ["Family therapy", "Short breaks", "Psychotherapy", "Filial therapy"],
+            "packages": [12606, "c", 8725, 23],
+            "share_pct": [25.11, "c", 17.38, 0.0458],
+        }
+    )
+    text = largest_therapies(shares, "England", "2018/19 to 2022/23", top=2)
+    assert "Family therapy 12,606 (25.1%); Psychotherapy 8,725 (17.4%)" in text
+    assert "Filial" not in text and "suppressed" in text
 
 
 def test_forecast_titles_say_what_synthetic_data_cannot_show() -> None:
@@ -90,7 +175,7 @@ def test_forecast_titles_say_what_synthetic_data_cannot_show() -> None:
 
 def _run(tmp_path: Path, **params: object) -> Path:
     papermill = pytest.importorskip("papermill")
-    out_nb = tmp_path / "run.ipynb"
+    out_nb = tmp_path / "asgsf_therapy_trends.ipynb"  # the report's stem, for render_notebook
     papermill.execute_notebook(
         str(NOTEBOOK),
         str(out_nb),
@@ -144,7 +229,7 @@ def test_papermill_ten_years_with_region(tmp_path: Path) -> None:
     summary = pd.read_csv(tables / "growth_summary.csv")
     assert summary[["first_year", "last_year"]].iloc[0].tolist() == ["2015/16", "2024/25"]
     for fig in ("totals_by_year", "therapy_mix", "therapy_trends", "forecast_fan"):
-        assert (out_dir / "figures" / f"{fig}.png").is_file()
+        assert (out_dir / "figures" / f"{fig}.svg").is_file()
     manifest = pd.read_csv(out_dir / "manifest.csv")
     assert set(manifest["data_kind"]) == {"synthetic"}
     # no absolute paths in the written results or the executed notebook's outputs
@@ -152,6 +237,38 @@ def test_papermill_ten_years_with_region(tmp_path: Path) -> None:
         assert str(tmp_path) not in f.read_text(encoding="utf-8"), f.name
     outputs = json.dumps([c.get("outputs", []) for c in json.loads(out_nb.read_text())["cells"]])
     assert str(PROJECT_ROOT) not in outputs
+    _assert_release_view(out_nb, tmp_path / "reports", "South West")
+
+
+def _assert_release_view(executed: Path, reports: Path, area: str) -> None:
+    """Tables in the executed notebook come only from the release renderer (no raw pandas
+    frame outside auditor-only cells); the reader page passes strict rendering, opens with
+    the headline facts and shows each chart once."""
+    from nps_analysis.reports import render_notebook
+
+    shown = []
+    for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            markup = "".join(output.get("data", {}).get("text/html", ""))
+            if "auditor-only" in _tags(cell) or "<table" not in markup:
+                continue
+            assert 'class="dataframe"' not in markup, cell["id"]
+            shown.append(output["metadata"]["nps_release"]["table"])
+    assert {"annual_totals", "growth_summary", "therapy_trends", "forecast"} <= set(shown)
+    render_notebook(executed, reports, strict=True)
+    reader = (reports / "asgsf_therapy_trends.html").read_text(encoding="utf-8")
+    headline = reader.index("Headline facts")
+    assert (
+        headline
+        < reader.index(f"In {area}, ASGSF funded therapeutic packages")
+        < reader.index("About these statistics")
+    )
+    assert 'class="dataframe"' not in reader and ">NaN<" not in reader and ">True<" not in reader
+    figures = re.findall(r'<figure[^>]*class="nps-figure"[^>]*\sid="([^"]+)"', reader)
+    assert figures and len(figures) == len(set(figures))
+    assert 'data-table="asgsf_therapy_trends/forecast_backtest"' not in reader  # auditors only
+    auditor = (reports / "asgsf_therapy_trends-with-code.html").read_text(encoding="utf-8")
+    assert 'data-table="asgsf_therapy_trends/forecast_backtest"' in auditor
 
 
 @pytest.mark.slow

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +20,8 @@ from nps_analysis.step.simulate import simulate_step
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "step_tayc_regression.ipynb"
 CONTRACT_TABLES = ("coefficients", "model_fit", "screening", "power")
-
-pytestmark = pytest.mark.slow
+STEM = "step_tayc_regression"
+AUDITOR = "auditor-only"
 
 
 def _kernel() -> str:
@@ -59,12 +62,13 @@ def two_runs(extract_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> lis
     dirs = []
     for i in range(2):
         base = tmp_path_factory.mktemp(f"run{i}")
-        proc = run_notebook(extract_csv, base / "out", base / "executed.ipynb")
+        proc = run_notebook(extract_csv, base / "out", base / f"{STEM}.ipynb")
         assert proc.returncode == 0, proc.stderr[-3000:]
         dirs.append(base / "out")
     return dirs
 
 
+@pytest.mark.slow
 def test_contract_tables_written(two_runs: list[Path]):
     tables = two_runs[0] / "tables"
     for name in CONTRACT_TABLES:
@@ -97,17 +101,19 @@ def test_contract_tables_written(two_runs: list[Path]):
     assert (manifest["data_kind"] == "synthetic").all()
     # every output carries a disclosure-control declaration (none would be withheld undeclared)
     assert not manifest["status"].isin(["unchecked", "withheld"]).any(), manifest
-    assert {"tables/missing_data_sensitivity.csv", "figures/coefficient_plot.png"} <= set(
+    assert {"tables/missing_data_sensitivity.csv", "figures/coefficient_plot.svg"} <= set(
         manifest["output"]
     )
 
 
+@pytest.mark.slow
 def test_outputs_carry_no_absolute_paths(two_runs: list[Path], extract_csv: Path):
     for path in two_runs[0].rglob("*.csv"):
         text = path.read_text(encoding="utf-8")
         assert str(extract_csv.parent) not in text and "/tmp" not in text, path.name
 
 
+@pytest.mark.slow
 def test_outputs_are_byte_identical_on_rerun(two_runs: list[Path]):
     def digests(root: Path) -> dict[str, str]:
         return {
@@ -119,6 +125,7 @@ def test_outputs_are_byte_identical_on_rerun(two_runs: list[Path]):
     assert digests(two_runs[0]) == digests(two_runs[1])
 
 
+@pytest.mark.slow
 def test_invalid_extract_stops_with_the_validator_message(tmp_path: Path):
     bad = simulate_step(50, seed=1)
     bad.loc[3, "child_age"] = 40.0  # outside 0-25
@@ -128,3 +135,99 @@ def test_invalid_extract_stops_with_the_validator_message(tmp_path: Path):
     assert proc.returncode != 0
     assert "InputDataError" in proc.stderr and "child_age" in proc.stderr
     assert not (tmp_path / "out" / "tables").exists()
+
+
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def _code(nb: dict) -> dict[str, tuple[str, list[str]]]:
+    return {
+        c["id"]: ("".join(c["source"]), _tags(c)) for c in nb["cells"] if c["cell_type"] == "code"
+    }
+
+
+def test_notebook_shows_released_tables_only_through_the_renderer():
+    """Item 1 of issue 16: no frame is displayed raw (`out.released(...)` as a cell's value,
+    `display(out.released(...))`, the manifest); every table goes through `show_released`
+    and has a titled spec; diagnostics, VIF, influence, power, record plots and the manifest
+    are auditor-only; the fitted model's sentences and the recovery sentence come first."""
+    from nps_analysis.release import table_spec
+
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    code = _code(nb)
+    body = "\n".join(src for src, _ in code.values())
+    assert "def " not in body and "._" not in body
+    for src, tags in code.values():
+        tree = ast.parse(src)
+        value = tree.body[-1].value if isinstance(tree.body[-1], ast.Expr) else None
+        if value is not None and not src.rstrip().endswith(";"):  # the cell's shown value
+            func = value.func if isinstance(value, ast.Call) else value
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            assert name in {"display", "show_released", "show_manifest", "print"}, src
+        calls = {ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        if any(c.startswith("display(out.") for c in calls):
+            assert tags == [AUDITOR], src
+    shown = re.findall(r'show_released\(out, "([a-z_]+)"\)', body)
+    assert len(shown) == len(set(shown))
+    for name in shown:
+        assert table_spec(STEM, name).title, name
+    written = set(re.findall(r'"([a-z_]+)", disclosure=', body)) - {
+        "tayc_by_factor",
+        "coefficients",
+    }
+    # every released table is shown: the chart's table is linked under its chart, and
+    # `coefficients` is the first columns of the `coefficients_robust` shown
+    assert written <= set(shown)
+    auditor = "\n".join(src for src, tags in code.values() if AUDITOR in tags)
+    for name in ("diagnostics", "vif", "influence", "power"):
+        assert f'show_released(out, "{name}")' in auditor, name
+    assert "display(out.manifest())" in auditor and "shows_records=True" in auditor
+    headline = [src for src, tags in code.values() if "headline" in tags]
+    assert any("describe_model(" in src for src in headline)
+    assert any("recovery_sentence(" in src for src in headline)
+    titles = [
+        line
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        for line in "".join(c["source"]).splitlines()
+        if line.startswith("# ")
+    ]
+    assert len(titles) == 1
+    intro = "".join(nb["cells"][0]["source"])
+    assert "What these data cannot show" in intro and "parameter recovery" in intro
+
+
+@pytest.mark.slow
+def test_reader_version_shows_only_rendered_releases(two_runs: list[Path], tmp_path: Path):
+    """The executed notebook displays tables only as rendered releases (never a pandas frame
+    outside auditor-only cells), and the reader page passes strict rendering with the headline
+    first and the auditor tables left out."""
+    from nps_analysis.reports import render_notebook
+
+    executed = two_runs[0].parent / f"{STEM}.ipynb"
+    shown = []
+    for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            markup = "".join(output.get("data", {}).get("text/html", ""))
+            assert output.get("output_type") != "execute_result" or AUDITOR in _tags(cell), cell[
+                "id"
+            ]
+            if "<table" in markup and AUDITOR not in _tags(cell):
+                assert 'class="dataframe"' not in markup, cell["id"]
+                shown.append(output["metadata"]["nps_release"]["table"])
+    assert {"sample_profile", "screening", "coefficients_robust", "published_comparison"} <= set(
+        shown
+    )
+    render_notebook(executed, tmp_path, strict=True)
+    reader = (tmp_path / f"{STEM}.html").read_text(encoding="utf-8")
+    assert (
+        reader.index("Headline facts")
+        < reader.index("families with complete data")
+        < (reader.index("About these statistics"))
+    )
+    assert 'class="dataframe"' not in reader and ">NaN<" not in reader and ">True<" not in reader
+    auditor = (tmp_path / f"{STEM}-with-code.html").read_text(encoding="utf-8")
+    for name in ("vif", "influence", "power", "diagnostics"):
+        assert f'data-table="{STEM}/{name}"' not in reader, name
+        assert f'data-table="{STEM}/{name}"' in auditor, name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import FAMILIES, FLAG_NOT_RECORDED, YES_NO
+from nps_analysis.step import PARENT_CONDITIONS
 from nps_analysis.step.missing import OUTCOME
 
 FLAG = "has_{}"
@@ -16,17 +17,41 @@ FLAG = "has_{}"
 SUMMARY_ROWS = ("outcome_only", "any_covariate", "any_model_variable", "complete_cases")
 """Rows of the missing-data table that combine variables: protected within the table only."""
 
+_ANXIETY, _DEPRESSION = FLAG.format("parent_anxiety"), FLAG.format("parent_depression")
+PROFILE_COMBINATIONS: dict[str, dict[str, str] | None] = {
+    "parent_anxiety_only": {_ANXIETY: "yes", _DEPRESSION: "no"},
+    "parent_anxiety_and_depression": {_ANXIETY: "yes", _DEPRESSION: "yes"},
+    "parent_depression_only": {_ANXIETY: "no", _DEPRESSION: "yes"},
+    "parent_no_condition": {FLAG.format(c): "no" for c in PARENT_CONDITIONS},
+    "dx_any": None,  # "at least one of" is no single combination: protected within the table
+}
+"""Profile rows that combine flags: the families they count, so that "depression with or
+without anxiety" minus "anxiety and depression" is seen to give "depression only"."""
+
+
+def _profile_members(row: dict, column: str) -> dict[str, object] | None:
+    name = row["characteristic"]
+    if name in PROFILE_COMBINATIONS:
+        combined = PROFILE_COMBINATIONS[name]
+        # the base of a combination (families with every part known) is not one cell either
+        return None if combined is None or column == "base" else dict(combined)
+    return {FLAG.format(name): "yes" if column == "count" else YES_NO}
+
+
 PROFILE_DISCLOSURE = Disclosure(
     counts=["count", "base"],
     derived={c: "count" for c in ("pct", "ci_low", "ci_high", "published_pct", "within_ci")},
     population=FAMILIES,
     dimensions={"characteristic": "", "label": ""},
+    dims=(),
     members={
-        "count": {FLAG.format("{characteristic}"): "yes"},
-        "base": {FLAG.format("{characteristic}"): YES_NO},
+        "count": lambda row: _profile_members(row, "count"),
+        "base": lambda row: _profile_members(row, "base"),
     },
 )
-"""Disclosure declaration of the sample profile (`profile.compare_profile` output)."""
+"""Disclosure declaration of the sample profile (`profile.compare_profile` output): rows are
+characteristics of the same families (no margins inside the table); their links are the
+audit's to check."""
 
 MISSING_DISCLOSURE = Disclosure(
     counts=["n_missing", "base"],
