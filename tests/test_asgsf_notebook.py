@@ -319,3 +319,17 @@ def test_default_data_reproduces_therapy_totals(default_results) -> None:
     for therapy, n in PUBLISHED_THERAPY.items():
         assert period.get(therapy, 0) == n, therapy
     assert not check.empty and check["matches"].all(), check[~check["matches"]]
+
+
+def test_default_published_check_rounds_as_the_report_printed(default_results) -> None:
+    from nps_analysis.figure_check import CHECK_COLUMNS
+
+    _, check = default_results
+    assert list(check.columns) == CHECK_COLUMNS
+    rows = check.set_index("figure_id")
+    growth = rows.loc["asgsf.packages.growth_2018_19_2022_23.pct"]
+    assert growth["reproduced"] == pytest.approx(100 * (14481 - 4672) / 4672)
+    assert (growth["convention"], growth["reproduced_as_printed"]) == ("truncate", 209.9)
+    specialist = rows.loc["asgsf.therapy.specialist_assessments.pct"]  # 11.56% printed 11%
+    assert (specialist["convention"], specialist["reproduced_as_printed"]) == ("truncate", 11.0)
+    assert rows.loc["asgsf.packages.2022_23", "reproduced_as_printed"] == 14481

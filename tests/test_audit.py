@@ -8,15 +8,22 @@ import pandas as pd
 import pytest
 
 from nps_analysis.audit import (
+    EVALUATORS,
+    EXPLICIT_RULES,
+    HINTS,
     LEDGER_COLUMNS,
     STATUSES,
     Rule,
     audit_ledger,
+    evaluator,
     explanations,
+    load_rules,
+    printing_conventions,
     status_counts,
     summary_by_section,
 )
 from nps_analysis.published import all_figures
+from nps_analysis.rounding import Rounding
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +210,48 @@ def test_summary_and_explanations(ledger: pd.DataFrame) -> None:
     lines = explanations(ledger)
     assert len(lines) == counts["rounding_convention"] + counts["discrepancy"]
     assert any("core.type.therapy_training_group.pct" in line for line in lines)
+
+
+def test_declared_rules_are_data_with_one_evaluator_per_kind(tmp_path) -> None:
+    rules, hints = load_rules()
+    assert rules == EXPLICIT_RULES and hints == HINTS
+    assert len(rules) >= 60 and "cases.group.birth_families.pct" in hints
+    budget = next(r for r in rules if r.target == "budget.wp1.regional_champion.2023_24")
+    assert budget.params["factor"] == Fraction(1, 12)  # "1/12" in the YAML
+    weights = next(r for r in rules if r.target == "workforce.skills.raas_not_reporting_fte")
+    assert weights.params["weights"] == (1, -1)
+    documented = {  # the kinds docs/published-figures.md lists
+        "sum", "equal", "share", "growth", "product", "percent_sum", "residual", "one_in",
+        "grim", "count_rows", "count_groups", "rank", "reference_count",
+    }  # fmt: skip
+    assert set(EVALUATORS) == documented
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("rules:\n  - {target: cases.total, kind: average, inputs: [a]}\n")
+    with pytest.raises(ValueError, match="unknown audit rule kind"):
+        load_rules(bad)
+    with pytest.raises(ValueError, match="two evaluators"):
+        evaluator("sum")(lambda f: None)
+
+
+def test_printing_conventions_name_the_rounding_of_each_derivable_figure(
+    register: pd.DataFrame,
+) -> None:
+    conventions = printing_conventions(register)
+    truncated = sorted(k for k, v in conventions.items() if v is Rounding.TRUNCATE)
+    assert truncated == [
+        "appx.midlands.provider_survey.higher_level.pct",
+        "appx.midlands.provider_survey.lower_level.pct",
+        "appx.midlands.provider_survey.sole_trader.pct",
+        "asgsf.packages.growth_2018_19_2022_23.pct",
+        "asgsf.therapy.specialist_assessments.pct",
+        "cases.group.birth_families.pct",
+    ]
+    assert conventions["cases.group.children.pct"] is Rounding.HALF_UP
+    assert "cases.total" not in conventions  # an exact sum names no rounding
+    broken = register.copy()  # printed 210.0%: half-up, no longer truncation
+    row = broken["figure_id"] == "asgsf.packages.growth_2018_19_2022_23.pct"
+    broken.loc[row, ["value", "value_as_printed"]] = [210.0, "210.0%"]
+    assert (
+        printing_conventions(broken)["asgsf.packages.growth_2018_19_2022_23.pct"]
+        is Rounding.HALF_UP
+    )

@@ -7,23 +7,24 @@ import pandas as pd
 import pytest
 
 from nps_analysis import national
+from nps_analysis.published import all_figures
 
 
-def _register(*rows: tuple[str, str, float, str]) -> pd.DataFrame:
+def _register(*rows: tuple[str, str, float, str, str]) -> pd.DataFrame:
     return pd.DataFrame(
-        rows, columns=["figure_id", "value_as_printed", "value", "source_section"]
+        rows, columns=["figure_id", "value_as_printed", "value", "source_section", "convention"]
     ).assign(table="t")
 
 
-REGISTER = _register(
-    ("asgsf.growth.pct", "209.9%", 209.9, "4.2"),  # truncation only: half-up gives 210.0
-    ("cases.birth.pct", "17%", 17.0, "3.2"),  # half-up only: truncation gives 16
-    ("cases.total", "19,454", 19454.0, "3.2"),
-    ("coverage.raas", "24", 24.0, "3.1"),
+REGISTER = _register(  # the convention as the audit finds it for figures like these
+    ("asgsf.growth.pct", "209.9%", 209.9, "4.2", "truncate"),  # half-up gives 210.0
+    ("cases.birth.pct", "17%", 17.0, "3.2", "half_up"),  # truncation gives 16
+    ("cases.total", "19,454", 19454.0, "3.2", ""),  # no convention given: half-up
+    ("coverage.raas", "24", 24.0, "3.1", ""),
 )
 
 
-def test_crosscheck_agrees_under_half_up_or_truncation_at_the_printed_precision() -> None:
+def test_crosscheck_agrees_at_the_printed_precision_under_the_figures_convention() -> None:
     computed = {
         "asgsf.growth.pct": 100 * (14481 - 4672) / 4672,  # 209.9529...
         "cases.birth.pct": 16.51,
@@ -49,11 +50,38 @@ def test_crosscheck_agrees_under_half_up_or_truncation_at_the_printed_precision(
         "coverage.raas": False,
     }
     assert table.loc[table["figure_id"] == "coverage.raas", "section"].item() == "3.1"
+    assert table.loc[table["figure_id"] == "cases.total", "published"].item() == "19,454"
 
 
 def test_crosscheck_disagrees_when_neither_convention_gives_the_printed_figure() -> None:
     table = national.crosscheck({"cases.birth.pct": 16.4, "asgsf.growth.pct": 209.8}, REGISTER)
     assert not table["agrees"].any()  # 16.4 -> 16 either way; 209.8 -> 209.8 either way
+
+
+def test_crosscheck_uses_only_the_convention_the_figure_was_printed_with() -> None:
+    # 209.87 gives 209.9 by half-up but 209.8 by truncation, the growth's convention; 17.6 gives
+    # 17 by truncation but 18 by half-up, the convention of that share. Accepting either
+    # convention for every figure (the old check) called both agreements.
+    table = national.crosscheck({"asgsf.growth.pct": 209.87, "cases.birth.pct": 17.6}, REGISTER)
+    assert not table["agrees"].any()
+
+
+def test_crosscheck_on_the_register_takes_the_audits_conventions() -> None:
+    register = all_figures()
+    table = national.crosscheck(
+        {
+            "asgsf.packages.growth_2018_19_2022_23.pct": 100 * (14481 - 4672) / 4672,  # 209.95
+            "cases.group.birth_families.pct": 16.5107,  # printed 16%: the report truncated it
+            "cases.group.children.pct": 51.80,  # printed 52%: half-up
+            "asgsf.therapy.specialist_assessments.pct": 100 * 5804 / 50202,  # 11.56 -> 11%
+        },
+        register,
+    ).set_index("figure_id")
+    assert table["agrees"].all(), table
+    wrong = national.crosscheck(
+        {"cases.group.children.pct": 51.4, "cases.group.birth_families.pct": 15.99}, register
+    )
+    assert not wrong["agrees"].any()  # 51.4 -> 51 half-up; 15.99 truncates to 15
 
 
 def test_agreement_and_summary_read_released_tables_as_text() -> None:

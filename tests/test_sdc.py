@@ -301,3 +301,18 @@ def test_magnitude_table_is_quiet(caplog):
         table, _ = magnitude_table(records, ["year"], "amount", CONFIG)
     assert (table["total"] == SUPPRESSED).all()
     assert not [r for r in caplog.records if r.name.startswith("acro")]
+
+
+def test_nullable_counts_with_missing_values_are_protected(tmp_path):
+    """Open-case counts come as nullable integers with gaps: no dtype error, gaps stay blank."""
+    out = OutputWriter(tmp_path, data_kind="microdata")
+    df = pd.DataFrame(
+        {
+            "group": ["a", "b", "c"],
+            "n": pd.array([3, 40, pd.NA], dtype="Int64"),
+            "pct": [7.0, 93.0, float("nan")],
+        }
+    )
+    out.table(df, "gaps", disclosure=Disclosure(counts=["n"], derived={"pct": "n"}, dims=()))
+    assert out.released("gaps")["n"].tolist()[:2] == ["c", 40]
+    assert out.released("gaps")["pct"].tolist()[:2] == ["c", 93.0]

@@ -452,6 +452,12 @@ def test_default_reproduces_published_gaps(default_results) -> None:
     }
     assert res.check is not None and res.check["matches"].all(), res.check[~res.check["matches"]]
     assert len(res.check) == 23
+    from nps_analysis.figure_check import CHECK_COLUMNS
+
+    assert list(res.check.columns) == CHECK_COLUMNS
+    fte = res.check.set_index("figure_id").loc["workforce.fte.total"]
+    assert (fte["reproduced_as_printed"], fte["published"]) == (425.37, 425.37)  # printed to 2 dp
+    assert set(res.check["convention"]) == {"half_up"}
 
 
 def test_default_opportunity_has_every_region_and_skill(default_results) -> None:

@@ -1,7 +1,7 @@
 """Audit of the published figures: recompute every figure that can be derived from other figures.
 
-Rules are data: a few declared by hand (:data:`EXPLICIT_RULES`), most generated from the register's
-own metadata (a ``.pct`` figure with a ``base`` and a companion count; a restated figure and its
+Rules are data: a few declared by hand (``data/raw/published/audit_rules.yaml``, read into
+:data:`EXPLICIT_RULES`), most generated from the register's own metadata (a ``.pct`` figure with a ``base`` and a companion count; a restated figure and its
 original). Each rule recomputes one figure exactly (``fractions.Fraction``) and compares it with the
 printed value at the printed precision:
 
@@ -10,20 +10,28 @@ printed value at the printed precision:
   independent rounding of parts, a verbal approximation) gives it; the convention is named;
 * ``discrepancy`` - no rounding convention produces the printed value from the report's own inputs;
 * ``not_derivable`` - no other published figure determines it.
+
+Each rule kind has one evaluator (:data:`EVALUATORS`, registered with ``@evaluator``). The
+convention a figure was printed with (:func:`printing_conventions`) is what
+``nps_analysis.figure_check`` rounds reproduced values with.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
+from nps_analysis.paths import resolve
 from nps_analysis.published import all_figures, load_published, load_reference
+from nps_analysis.rounding import Rounding
 
 STATUSES = ("match", "rounding_convention", "discrepancy", "not_derivable")
 LEDGER_COLUMNS = [
@@ -68,288 +76,46 @@ class Outcome:
     rule: str
     status: str
     note: str = ""
+    convention: Rounding | None = None
+    """The rounding that gives the printed figure from the exact value, where one does."""
 
 
 # --------------------------------------------------------------------------- explicit rules
-_CASE_GROUPS = ["children", "adoptive_parents", "birth_families", "adopted_adults"]
-_AGE_BANDS = ["0_4", "5_11", "12_15", "16_18", "not_reported"]
-_THERAPIES = [
-    "creative_therapies",
-    "family_therapy",
-    "psychotherapy",
-    "therapeutic_parenting",
-    "specialist_assessments",
-    "extensive_therapeutic_life_story_work",
-    "multi_disciplinary_packages",
-    "short_breaks",
-    "filial_therapy",
-]
-_BUDGET_LINES = [
-    "leeds_host_fee",
-    "core_staff",
-    "regional_commissioning_member",
-    "regional_champion",
-    "programme_evaluation",
-    "data_analysis_support",
-    "innovation_fund",
-    "commissioning_support_offer",
-]
-_WP_OF_LINE = {
-    "core_staff": "wp1",
-    "regional_commissioning_member": "wp1",
-    "regional_champion": "wp1",
-    "programme_evaluation": "wp1",
-    "data_analysis_support": "wp2",
-    "innovation_fund": "wp3",
-    "commissioning_support_offer": "wp4",
-}
-_REGION_RAA_COUNTS = {
-    "appx.eastern.raas": "Eastern",
-    "appx.north_west.raas": "North West",
-    "appx.north_east.raas": "North East",
-    "appx.south_east.raas": "South East",
-    "appx.midlands.raas": "Midlands",
-    "appx.yorkshire_humber.raas": "Yorkshire & Humber",
-    "appx.london.adopt_london_raas": "London",
-    "step.next_report.raas": "Eastern",
-}
+RULES_FILE = "data/raw/published/audit_rules.yaml"
+"""The rules declared by hand and the hints for generated ones (data beside the register)."""
 
 
-def _explicit_rules() -> list[Rule]:
+def _param(value: Any) -> Any:
+    """A rule parameter from YAML: lists become tuples, "1/12" a Fraction."""
+    if isinstance(value, list):
+        return tuple(_param(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _param(v) for k, v in value.items()}
+    if isinstance(value, str) and re.fullmatch(r"-?\d+/\d+", value):
+        return Fraction(value)
+    return value
+
+
+def load_rules(path: str | Path = RULES_FILE) -> tuple[list[Rule], dict[str, str]]:
+    """The declared rules and the hints of `path` (``audit_rules.yaml``); unknown kinds fail."""
+    data = yaml.safe_load(resolve(path).read_text(encoding="utf-8"))
     rules = [
-        Rule("cases.total", "sum", tuple(f"cases.group.{g}" for g in _CASE_GROUPS)),
-        Rule("cases.group.children", "sum", tuple(f"cases.children.age.{b}" for b in _AGE_BANDS)),
         Rule(
-            "asgsf.packages.growth_2018_19_2022_23.pct",
-            "growth",
-            ("asgsf.packages.2018_19", "asgsf.packages.2022_23"),
-        ),
-        Rule(
-            "core.type.therapy_training_group.pct",
-            "percent_sum",
-            (
-                "core.type.therapeutic_support.pct",
-                "core.type.training.pct",
-                "core.type.group_support.pct",
-            ),
-            hint="The three printed shares add to 52%, yet the text says they 'equate to 50%'.",
-        ),
-        Rule(
-            "core.type.therapy_training_group.pct.key_insight",
-            "percent_sum",
-            (
-                "core.type.therapeutic_support.pct",
-                "core.type.training.pct",
-                "core.type.group_support.pct",
-            ),
-            hint="The Key Insight repeats the 50% that the s3.3 breakdown (18% + 17% + 17%) does not support.",
-        ),
-        Rule(
-            "tiers.not_stated.pct",
-            "residual",
-            tuple(
-                f"tiers.{t}.pct"
-                for t in ("universal", "targeted", "specialist", "voice_and_influence")
-            ),
-        ),
-        Rule(
-            "support.recipients.not_stated.pct",
-            "residual",
-            tuple(
-                f"support.recipients.{g}.pct"
-                for g in (
-                    "adoptive_parents",
-                    "adopted_children",
-                    "adopted_adults",
-                    "birth_families",
-                )
-            ),
-        ),
-        Rule(
-            "step.parent_no_condition.pct",
-            "residual",
-            tuple(
-                f"step.{c}.pct"
-                for c in (
-                    "parent_anxiety",
-                    "parent_anxiety_and_depression",
-                    "parent_chronic_illness",
-                    "parent_depression",
-                    "parent_disability",
-                )
-            ),
-        ),
-        Rule(
-            "step.reg.child_age.effect_5y", "product", ("step.reg.child_age.coef",), {"factor": 5}
-        ),
-        Rule(
-            "step.reg.child_age.effect_10y", "product", ("step.reg.child_age.coef",), {"factor": 10}
-        ),
-        Rule("step.dx_learning_difficulty.one_in", "one_in", ("step.dx_learning_difficulty.pct",)),
-        Rule("step.dx_autism.one_in", "one_in", ("step.dx_autism.pct",)),
-        Rule("step.dx_attachment_disorder.one_in", "one_in", ("step.dx_attachment_disorder.pct",)),
-        Rule(
-            "budget.wp1.regional_commissioning_member.2023_24",
-            "product",
-            (
-                "budget.pot.regional_commissioning_member.per_annum",
-                "budget.wp1.partial_year_months",
-            ),
-            {"factor": Fraction(1, 12)},
-        ),
-        Rule(
-            "budget.wp1.regional_champion.2023_24",
-            "product",
-            ("budget.pot.regional_champion.per_annum", "budget.wp1.partial_year_months"),
-            {"factor": Fraction(1, 12)},
-        ),
-        Rule(
-            "budget.innovation_fund.total",
-            "sum",
-            ("budget.wp3.innovation_fund.2023_24", "budget.wp3.innovation_fund.2024_25"),
-        ),
-        Rule(
-            "appx.north_east.provider_survey.n",
-            "sum",
-            (
-                "appx.north_east.provider_survey.med_large",
-                "appx.north_east.provider_survey.sole_small",
-            ),
-        ),
-        Rule(
-            "appx.north_west.raas",
-            "sum",
-            ("appx.north_west.raas_plus_one.raas", "appx.north_west.raas_plus_one.plus"),
-        ),
-        Rule(
-            "workforce.skills.raas_not_reporting_fte",
-            "sum",
-            ("workforce.gaps.raas_completing", "workforce.skills.raas_reporting_fte"),
-            {"weights": (1, -1)},
-        ),
-        Rule("workforce.raas_with_skill.ddp", "equal", ("workforce.skills.raas_stating_types",)),
-        Rule(
-            "funding.text.provider_b.n_regions",
-            "count_rows",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"provider": "B", "measure": "gbp", "region": "!all"},
-            },
-        ),
-        Rule(
-            "funding.text.provider_c.n_regions",
-            "count_rows",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"provider": "C", "measure": "gbp", "region": "!all"},
-            },
-        ),
-        Rule(
-            "funding.text.providers_4plus_regions",
-            "count_groups",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"measure": "gbp", "region": "!all", "provider": "!"},
-                "by": "provider",
-                "min_size": 4,
-            },
-        ),
-        Rule(
-            "funding.text.providers_4plus_regions.key_insight",
-            "count_groups",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"measure": "gbp", "region": "!all", "provider": "!"},
-                "by": "provider",
-                "min_size": 4,
-            },
-        ),
-        Rule(
-            "funding.text.provider_a.rank",
-            "rank",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"measure": "gbp", "region": "all"},
-                "by": "provider",
-                "key": "A",
-            },
-        ),
-        Rule(
-            "funding.text.provider_b.rank",
-            "rank",
-            (),
-            {
-                "table": "provider_funding",
-                "where": {"measure": "gbp", "region": "all"},
-                "by": "provider",
-                "key": "B",
-            },
-        ),
-        Rule(
-            "funding.text.n_regions_total",
-            "reference_count",
-            (),
-            {"reference": "pan_regions_raas", "distinct": "region"},
-        ),
-        Rule(
-            "workforce.gaps.raas_completing",
-            "reference_count",
-            (),
-            {"reference": "pan_regions_raas"},
-        ),
-    ]
-    rules += [
-        Rule(
-            fid,
-            "reference_count",
-            (),
-            {"reference": "pan_regions_raas", "where": {"region": region}},
+            str(r["target"]),
+            str(r["kind"]),
+            tuple(r.get("inputs", ())),
+            _param(r.get("params", {})),
+            str(r.get("hint", "")),
         )
-        for fid, region in _REGION_RAA_COUNTS.items()
+        for r in data["rules"]
     ]
-    total = tuple(f"asgsf.therapy.{t}" for t in _THERAPIES)
-    rules += [
-        Rule(f"asgsf.therapy.{t}.pct", "share", (f"asgsf.therapy.{t}",), {"denominator": total})
-        for t in _THERAPIES
-    ]
-    for fy in ("2023_24", "2024_25"):
-        rules.append(
-            Rule(
-                f"budget.full.total.{fy}",
-                "sum",
-                tuple(f"budget.full.{line}.{fy}" for line in _BUDGET_LINES),
-            )
+    unknown = sorted({r.kind for r in rules} - set(EVALUATORS))
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown audit rule kind(s) {unknown}; one of {sorted(EVALUATORS)}"
         )
-        rules.append(Rule(f"budget.grant.{fy}", "equal", (f"budget.full.total.{fy}",)))
-        for line, wp in _WP_OF_LINE.items():
-            rules.append(Rule(f"budget.full.{line}.{fy}", "equal", (f"budget.{wp}.{line}.{fy}",)))
-    for line in ("regional_commissioning_member", "regional_champion"):
-        rules.append(
-            Rule(f"budget.pot.{line}.per_annum", "equal", (f"budget.full.{line}.2024_25",))
-        )
-    return rules
+    return rules, {str(k): str(v) for k, v in (data.get("hints") or {}).items()}
 
-
-EXPLICIT_RULES: list[Rule] = _explicit_rules()
-HINTS: dict[str, str] = {
-    "cases.coverage.raas_unable_disability.pct": (
-        "The printed 62% equals 16/26 (61.5%), so the base used may have been 26 rather than 24."
-    ),
-    "cases.group.birth_families.pct": (
-        "In the same sentence 52% (10,077/19,454 = 51.80%) was rounded, so no single convention "
-        "produces all four shares."
-    ),
-    "asgsf.therapy.specialist_assessments.pct": (
-        "The other eight therapy shares are also consistent with truncation."
-    ),
-    "appx.midlands.provider_survey.lower_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
-    "appx.midlands.provider_survey.higher_level.pct": "7/31 = 22.6% and 8/31 = 25.8%.",
-}
 
 _SUFFIX_RESTATEMENTS = (".key_insight", ".restated", ".s4_3", ".app_a_ne", ".wp2")
 
@@ -394,7 +160,7 @@ def _frac(value: float) -> Fraction:
     return Fraction(Decimal(repr(float(value))))
 
 
-def _decimals(printed: str) -> int:
+def printed_decimals(printed: str) -> int:
     """Decimal places shown in a printed figure ('209.9%' -> 1, '.474' -> 3, 'nine' -> 0)."""
     match = re.search(r"\d*\.(\d+)", printed.replace(",", ""))
     return len(match.group(1)) if match and not re.search(r"\d+\.\d+[mk]|billion", printed) else 0
@@ -409,28 +175,43 @@ def _fmt(x: Fraction | float, dp: int = 4) -> str:
     return f"{float(x):,.{dp}f}".rstrip("0").rstrip(".")
 
 
-def _compare(exact: Fraction, published: float, printed: str, what: str) -> tuple[str, str, str]:
-    """(status, rule detail, note) for an exact recomputation against a printed figure."""
-    dp = _decimals(printed)
+def _rounding_of(mode: str) -> Rounding | None:
+    """The `Rounding` of a ``decimal`` mode (None for ceiling, which `Rounding` does not name)."""
+    return next((r for r in Rounding if r.decimal_mode == mode), None)
+
+
+def _compare(
+    exact: Fraction, published: float, printed: str, what: str
+) -> tuple[str, str, str, Rounding | None]:
+    """(status, rule detail, note, convention) for an exact recomputation against a printed figure."""
+    dp = printed_decimals(printed)
     target = Decimal(repr(float(published)))
-    hits = [name for name, mode in CONVENTIONS if _quantize(exact, dp, mode) == target]
+    hits = [(name, mode) for name, mode in CONVENTIONS if _quantize(exact, dp, mode) == target]
+    names = [name for name, _ in hits]
     shown = f"{what} = {_fmt(exact)}"
-    if hits and hits[0] == "half-up rounding":
-        missed = [name for name, _ in CONVENTIONS[1:3] if name not in hits]
+    if names and names[0] == "half-up rounding":
+        missed = [name for name, _ in CONVENTIONS[1:3] if name not in names]
         extra = f"; {' and '.join(missed)} would not give it" if missed else ""
-        return "match", f"half-up rounding to {dp} d.p.", f"{shown}, printed {printed}{extra}"
+        return (
+            "match",
+            f"half-up rounding to {dp} d.p.",
+            f"{shown}, printed {printed}{extra}",
+            Rounding.HALF_UP,
+        )
     if hits:
         return (
             "rounding_convention",
-            f"{hits[0]} to {dp} d.p.",
+            f"{names[0]} to {dp} d.p.",
             f"{shown}; half-up rounding gives {_quantize(exact, dp, ROUND_HALF_UP)} but the report "
-            f"prints {printed}, which is {hits[0]} to {dp} decimal place{'' if dp == 1 else 's'}",
+            f"prints {printed}, which is {names[0]} to {dp} decimal place{'' if dp == 1 else 's'}",
+            _rounding_of(hits[0][1]),
         )
     return (
         "discrepancy",
         f"no rounding convention at {dp} d.p.",
         f"{shown}, which rounds to {_quantize(exact, dp, ROUND_HALF_UP)}; the printed {printed} "
         "cannot be produced from the report's own inputs",
+        None,
     )
 
 
@@ -450,191 +231,273 @@ def _filter(df: pd.DataFrame, where: Mapping[str, str]) -> pd.DataFrame:
     return df[keep]
 
 
-# --------------------------------------------------------------------------- evaluate one rule
-def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Outcome:
-    pub = float(fig["value"])
-    printed = str(fig["value_as_printed"])
-    ins = [get(i) for i in rule.inputs]
-    vals = [_frac(i["value"]) for i in ins]
-    shown_in = [str(i["value_as_printed"]) for i in ins]
+# --------------------------------------------------------------------------- evaluators, one per kind
+@dataclass(frozen=True)
+class Figures:
+    """What an evaluator sees: the target figure and its inputs as printed and as exact values."""
 
-    if rule.kind in ("sum", "equal"):
-        weights = rule.params.get("weights", (1,) * len(vals))
-        exact = sum((w * v for w, v in zip(weights, vals, strict=True)), Fraction(0))
-        terms = " ".join(
-            (("- " if w < 0 else "+ ") if k else ("-" if w < 0 else "")) + s
-            for k, (w, s) in enumerate(zip(weights, shown_in, strict=True))
-        )
-        statement = (
-            f"{terms} = {printed}"
-            if rule.kind == "sum"
-            else f"{printed} restates {shown_in[0]} ({rule.inputs[0]})"
-        )
-        if exact == _frac(pub):
-            return Outcome(statement, float(exact), "exact " + rule.kind, "match")
-        return Outcome(
-            statement,
-            float(exact),
-            "exact " + rule.kind,
-            "discrepancy",
-            f"the inputs give {_fmt(exact)}, but the report prints {printed}",
-        )
+    rule: Rule
+    published: float
+    printed: str
+    inputs: list[pd.Series]
+    get: Callable[[str], pd.Series]
 
-    if rule.kind in ("share", "growth", "product"):
-        if rule.kind == "share":
-            num = vals[0]
-            if "denominator" in rule.params:
-                den = sum((_frac(get(d)["value"]) for d in rule.params["denominator"]), Fraction(0))
-                den_text = f"{_fmt(den)} (sum of {len(rule.params['denominator'])} printed parts)"
-            else:
-                den = _frac(rule.params["base"])
-                den_text = _fmt(den)
-            exact = 100 * num / den
-            statement = f"{shown_in[0]} / {den_text} = {printed}"
-            what = f"100 x {shown_in[0]} / {_fmt(den)}"
-        elif rule.kind == "growth":
-            old, new = vals
-            exact = 100 * (new - old) / old
-            statement = f"({shown_in[1]} - {shown_in[0]}) / {shown_in[0]} = {printed}"
-            what = f"100 x ({shown_in[1]} - {shown_in[0]}) / {shown_in[0]}"
-        else:
-            factor = Fraction(rule.params.get("factor", 1))
-            exact = factor
-            for v in vals:
-                exact *= v
-            exact *= 1 if pub * float(exact) >= 0 else -1  # printed magnitudes may drop the sign
-            statement = f"{' x '.join(shown_in)} x {_fmt(factor)} = {printed}"
-            what = " x ".join([*shown_in, _fmt(factor)])
-        status, detail, note = _compare(exact, pub, printed, what)
-        return Outcome(statement, float(exact), f"{rule.kind}: {detail}", status, note)
+    @property
+    def values(self) -> list[Fraction]:
+        return [_frac(i["value"]) for i in self.inputs]
 
-    if rule.kind in ("percent_sum", "residual"):
-        lo = sum((_interval(float(i["value"]))[0] for i in ins), Fraction(0))
-        hi = sum((_interval(float(i["value"]))[1] for i in ins), Fraction(0))
-        point = sum(vals, Fraction(0))
-        if rule.kind == "residual":
-            lo, hi, point = 100 - hi, 100 - lo, 100 - point
-            statement = f"100 - ({' + '.join(shown_in)}) = {printed}"
-        else:
-            statement = f"{' + '.join(shown_in)} = {printed}"
-        t_lo, t_hi = _interval(pub, _decimals(printed))
-        if point == _frac(pub):
-            return Outcome(statement, float(point), f"{rule.kind} of printed shares", "match")
-        if lo < t_hi and t_lo < hi:
-            return Outcome(
-                statement,
-                float(point),
-                f"{rule.kind}: independent rounding of parts",
-                "rounding_convention",
-                f"the printed parts give {_fmt(point)}, not {printed}; the shares were rounded "
-                f"independently, so the exact value could lie between {_fmt(lo)} and {_fmt(hi)}",
-            )
+    @property
+    def shown(self) -> list[str]:
+        return [str(i["value_as_printed"]) for i in self.inputs]
+
+
+Evaluator = Callable[[Figures], Outcome]
+EVALUATORS: dict[str, Evaluator] = {}
+"""Rule kind -> the function that evaluates it (``@evaluator("kind", ...)`` registers one)."""
+
+
+def evaluator(*kinds: str) -> Callable[[Evaluator], Evaluator]:
+    """Register the decorated function as the evaluator of rule `kinds`."""
+
+    def register(fn: Evaluator) -> Evaluator:
+        for kind in kinds:
+            if kind in EVALUATORS:
+                raise ValueError(f"two evaluators for audit rule kind '{kind}'")
+            EVALUATORS[kind] = fn
+        return fn
+
+    return register
+
+
+@evaluator("sum", "equal")
+def _exact_sum(f: Figures) -> Outcome:
+    """A weighted sum of the inputs (a restatement: one input, weight 1) must equal the figure."""
+    rule, vals, shown_in = f.rule, f.values, f.shown
+    weights = rule.params.get("weights", (1,) * len(vals))
+    exact = sum((w * v for w, v in zip(weights, vals, strict=True)), Fraction(0))
+    terms = " ".join(
+        (("- " if w < 0 else "+ ") if k else ("-" if w < 0 else "")) + s
+        for k, (w, s) in enumerate(zip(weights, shown_in, strict=True))
+    )
+    statement = (
+        f"{terms} = {f.printed}"
+        if rule.kind == "sum"
+        else f"{f.printed} restates {shown_in[0]} ({rule.inputs[0]})"
+    )
+    if exact == _frac(f.published):
+        return Outcome(statement, float(exact), "exact " + rule.kind, "match")
+    return Outcome(
+        statement,
+        float(exact),
+        "exact " + rule.kind,
+        "discrepancy",
+        f"the inputs give {_fmt(exact)}, but the report prints {f.printed}",
+    )
+
+
+def _rounded(f: Figures, exact: Fraction, statement: str, what: str) -> Outcome:
+    status, detail, note, convention = _compare(exact, f.published, f.printed, what)
+    return Outcome(statement, float(exact), f"{f.rule.kind}: {detail}", status, note, convention)
+
+
+@evaluator("share")
+def _share(f: Figures) -> Outcome:
+    """100 x part / base, the base stated or the sum of the printed parts (`denominator`)."""
+    p, shown_in = f.rule.params, f.shown
+    if "denominator" in p:
+        den = sum((_frac(f.get(d)["value"]) for d in p["denominator"]), Fraction(0))
+        den_text = f"{_fmt(den)} (sum of {len(p['denominator'])} printed parts)"
+    else:
+        den = _frac(p["base"])
+        den_text = _fmt(den)
+    exact = 100 * f.values[0] / den
+    return _rounded(
+        f, exact, f"{shown_in[0]} / {den_text} = {f.printed}", f"100 x {shown_in[0]} / {_fmt(den)}"
+    )
+
+
+@evaluator("growth")
+def _growth(f: Figures) -> Outcome:
+    """Percentage change from the first input to the second."""
+    (old, new), (a, b) = f.values, f.shown
+    exact = 100 * (new - old) / old
+    return _rounded(f, exact, f"({b} - {a}) / {a} = {f.printed}", f"100 x ({b} - {a}) / {a}")
+
+
+@evaluator("product")
+def _product(f: Figures) -> Outcome:
+    """The product of the inputs and `factor` (printed magnitudes may drop the sign)."""
+    factor = Fraction(f.rule.params.get("factor", 1))
+    exact = factor
+    for v in f.values:
+        exact *= v
+    exact *= 1 if f.published * float(exact) >= 0 else -1
+    statement = f"{' x '.join(f.shown)} x {_fmt(factor)} = {f.printed}"
+    return _rounded(f, exact, statement, " x ".join([*f.shown, _fmt(factor)]))
+
+
+@evaluator("percent_sum", "residual")
+def _shares_total(f: Figures) -> Outcome:
+    """A total (or 100 minus a total) of printed shares, allowing for rounding of each part."""
+    kind, shown_in = f.rule.kind, f.shown
+    lo = sum((_interval(float(i["value"]))[0] for i in f.inputs), Fraction(0))
+    hi = sum((_interval(float(i["value"]))[1] for i in f.inputs), Fraction(0))
+    point = sum(f.values, Fraction(0))
+    if kind == "residual":
+        lo, hi, point = 100 - hi, 100 - lo, 100 - point
+        statement = f"100 - ({' + '.join(shown_in)}) = {f.printed}"
+    else:
+        statement = f"{' + '.join(shown_in)} = {f.printed}"
+    t_lo, t_hi = _interval(f.published, printed_decimals(f.printed))
+    if point == _frac(f.published):
+        return Outcome(statement, float(point), f"{kind} of printed shares", "match")
+    if lo < t_hi and t_lo < hi:
         return Outcome(
             statement,
             float(point),
-            f"{rule.kind}: outside rounding tolerance",
-            "discrepancy",
-            f"the printed parts give {_fmt(point)}; even allowing for rounding of each part the "
-            f"exact value lies between {_fmt(lo)} and {_fmt(hi)}, so {printed} cannot be right",
+            f"{kind}: independent rounding of parts",
+            "rounding_convention",
+            f"the printed parts give {_fmt(point)}, not {f.printed}; the shares were rounded "
+            f"independently, so the exact value could lie between {_fmt(lo)} and {_fmt(hi)}",
         )
+    return Outcome(
+        statement,
+        float(point),
+        f"{kind}: outside rounding tolerance",
+        "discrepancy",
+        f"the printed parts give {_fmt(point)}; even allowing for rounding of each part the "
+        f"exact value lies between {_fmt(lo)} and {_fmt(hi)}, so {f.printed} cannot be right",
+    )
 
-    if rule.kind == "one_in":
-        pct = vals[0]
-        exact = 100 / pct
-        statement = f"'{printed}' restates {shown_in[0]}: 100 / {_fmt(pct)} = {_fmt(exact, 2)}"
-        if _quantize(exact, 0, ROUND_HALF_UP) == Decimal(int(pub)):
-            return Outcome(statement, float(exact), "one_in: nearest whole number", "match")
-        if abs(exact - _frac(pub)) < 1:
-            return Outcome(
-                statement,
-                float(exact),
-                "one_in: verbal approximation ('about')",
-                "rounding_convention",
-                f"{shown_in[0]} is one in {_fmt(exact, 1)}; the text's 'one in {int(pub)}' "
-                f"would be {_fmt(Fraction(100, int(pub)), 1)}%",
-            )
+
+@evaluator("one_in")
+def _one_in(f: Figures) -> Outcome:
+    """'One in n' restating a percentage: n = 100 / pct to the nearest whole number."""
+    pct, shown, pub = f.values[0], f.shown[0], f.published
+    exact = 100 / pct
+    statement = f"'{f.printed}' restates {shown}: 100 / {_fmt(pct)} = {_fmt(exact, 2)}"
+    if _quantize(exact, 0, ROUND_HALF_UP) == Decimal(int(pub)):
+        return Outcome(
+            statement, float(exact), "one_in: nearest whole number", "match", "", Rounding.HALF_UP
+        )
+    if abs(exact - _frac(pub)) < 1:
         return Outcome(
             statement,
             float(exact),
-            "one_in",
-            "discrepancy",
-            f"{shown_in[0]} is one in {_fmt(exact, 1)}, not one in {int(pub)}",
+            "one_in: verbal approximation ('about')",
+            "rounding_convention",
+            f"{shown} is one in {_fmt(exact, 1)}; the text's 'one in {int(pub)}' "
+            f"would be {_fmt(Fraction(100, int(pub)), 1)}%",
         )
+    return Outcome(
+        statement,
+        float(exact),
+        "one_in",
+        "discrepancy",
+        f"{shown} is one in {_fmt(exact, 1)}, not one in {int(pub)}",
+    )
 
-    if rule.kind == "grim":
-        n = int(rule.params["base"])
-        dp = _decimals(printed)
-        target = Decimal(repr(pub))
-        for name, mode in CONVENTIONS:
-            ks = [k for k in range(n + 1) if _quantize(Fraction(100 * k, n), dp, mode) == target]
-            if ks:
-                k = ks[0]
-                statement = f"{printed} of {n} respondents is a whole number of people ({k}/{n} = {_fmt(Fraction(100 * k, n), 2)}%)"
-                if name == "half-up rounding":
-                    even = any(
-                        _quantize(Fraction(100 * j, n), dp, ROUND_HALF_EVEN) == target
-                        for j in range(n + 1)
-                    )
-                    note = (
-                        ""
-                        if even
-                        else (
-                            f"{k}/{n} = {_fmt(Fraction(100 * k, n), 2)}% gives {printed} "
-                            "by half-up rounding; banker's rounding would not"
-                        )
-                    )
-                    return Outcome(
-                        statement,
-                        float(Fraction(100 * k, n)),
-                        "grim: half-up rounding",
-                        "match",
-                        note,
-                    )
-                return Outcome(
-                    statement,
-                    float(Fraction(100 * k, n)),
-                    f"grim: {name}",
-                    "rounding_convention",
-                    f"no whole number of the {n} respondents rounds to {printed}; {k}/{n} = "
-                    f"{_fmt(Fraction(100 * k, n), 2)}% gives it only by {name}",
-                )
-        return Outcome(
-            f"{printed} of {n} respondents",
-            None,
-            "grim",
-            "discrepancy",
-            f"no whole number of the {n} respondents gives {printed} under any rounding convention",
-        )
 
-    if rule.kind in ("count_rows", "count_groups", "rank", "reference_count"):
-        p = rule.params
-        if rule.kind == "reference_count":
-            ref = _filter(load_reference(p["reference"]), p.get("where", {}))
-            exact = Fraction(ref[p["distinct"]].nunique() if "distinct" in p else len(ref))
-            statement = f"count of {p['reference']} rows {dict(p.get('where', {})) or ''} = {printed}".replace(
-                "  ", " "
+@evaluator("grim")
+def _grim(f: Figures) -> Outcome:
+    """A percentage of `base` respondents (under 100) must be a whole number of them."""
+    n, printed = int(f.rule.params["base"]), f.printed
+    dp = printed_decimals(printed)
+    target = Decimal(repr(f.published))
+    for name, mode in CONVENTIONS:
+        ks = [k for k in range(n + 1) if _quantize(Fraction(100 * k, n), dp, mode) == target]
+        if not ks:
+            continue
+        k = ks[0]
+        share = Fraction(100 * k, n)
+        statement = f"{printed} of {n} respondents is a whole number of people ({k}/{n} = {_fmt(share, 2)}%)"
+        if name == "half-up rounding":
+            even = any(
+                _quantize(Fraction(100 * j, n), dp, ROUND_HALF_EVEN) == target for j in range(n + 1)
             )
-        else:
-            df = _filter(load_published(p["table"]), p["where"])
-            if rule.kind == "count_rows":
-                exact = Fraction(len(df))
-                statement = f"rows of {p['table']} where {dict(p['where'])}: {len(df)}"
-            elif rule.kind == "count_groups":
-                sizes = df.groupby(p["by"]).size()
-                exact = Fraction(int((sizes >= p["min_size"]).sum()))
-                statement = (
-                    f"{p['by']}s with >= {p['min_size']} rows in {p['table']}: "
-                    f"{', '.join(sizes[sizes >= p['min_size']].index)}"
-                )
-            else:
-                ranked = df.set_index(p["by"])["value"].rank(ascending=False, method="min")
-                exact = Fraction(int(ranked[p["key"]]))
-                statement = f"rank of {p['by']} {p['key']} by {p['where']} value: {int(exact)}"
-        status = "match" if exact == _frac(pub) else "discrepancy"
-        note = "" if status == "match" else f"the table gives {int(exact)}, the text says {printed}"
-        return Outcome(statement, float(exact), rule.kind, status, note)
+            note = (
+                ""
+                if even
+                else f"{k}/{n} = {_fmt(share, 2)}% gives {printed} by half-up rounding; banker's rounding would not"
+            )
+            return Outcome(
+                statement, float(share), "grim: half-up rounding", "match", note, _rounding_of(mode)
+            )
+        return Outcome(
+            statement,
+            float(share),
+            f"grim: {name}",
+            "rounding_convention",
+            f"no whole number of the {n} respondents rounds to {printed}; {k}/{n} = "
+            f"{_fmt(share, 2)}% gives it only by {name}",
+            _rounding_of(mode),
+        )
+    return Outcome(
+        f"{printed} of {n} respondents",
+        None,
+        "grim",
+        "discrepancy",
+        f"no whole number of the {n} respondents gives {printed} under any rounding convention",
+    )
 
-    raise ValueError(f"unknown rule kind '{rule.kind}' for {rule.target}")
+
+def _counted(f: Figures, exact: Fraction, statement: str) -> Outcome:
+    status = "match" if exact == _frac(f.published) else "discrepancy"
+    note = "" if status == "match" else f"the table gives {int(exact)}, the text says {f.printed}"
+    return Outcome(statement, float(exact), f.rule.kind, status, note)
+
+
+@evaluator("reference_count")
+def _reference_count(f: Figures) -> Outcome:
+    """Rows (or distinct values of `distinct`) of a reference list, optionally filtered."""
+    p = f.rule.params
+    ref = _filter(load_reference(p["reference"]), p.get("where", {}))
+    exact = Fraction(ref[p["distinct"]].nunique() if "distinct" in p else len(ref))
+    statement = f"count of {p['reference']} rows {dict(p.get('where', {})) or ''} = {f.printed}"
+    return _counted(f, exact, statement.replace("  ", " "))
+
+
+@evaluator("count_rows")
+def _count_rows(f: Figures) -> Outcome:
+    """Rows of a published table matching `where`."""
+    p = f.rule.params
+    df = _filter(load_published(p["table"]), p["where"])
+    return _counted(
+        f, Fraction(len(df)), f"rows of {p['table']} where {dict(p['where'])}: {len(df)}"
+    )
+
+
+@evaluator("count_groups")
+def _count_groups(f: Figures) -> Outcome:
+    """Groups (`by`) of a published table's matching rows with at least `min_size` rows."""
+    p = f.rule.params
+    sizes = _filter(load_published(p["table"]), p["where"]).groupby(p["by"]).size()
+    big = sizes[sizes >= p["min_size"]]
+    statement = f"{p['by']}s with >= {p['min_size']} rows in {p['table']}: {', '.join(big.index)}"
+    return _counted(f, Fraction(len(big)), statement)
+
+
+@evaluator("rank")
+def _rank(f: Figures) -> Outcome:
+    """Rank (1 = largest value) of `key` among the matching rows of a published table."""
+    p = f.rule.params
+    df = _filter(load_published(p["table"]), p["where"])
+    ranked = df.set_index(p["by"])["value"].rank(ascending=False, method="min")
+    exact = Fraction(int(ranked[p["key"]]))
+    return _counted(f, exact, f"rank of {p['by']} {p['key']} by {p['where']} value: {int(exact)}")
+
+
+def _evaluate(rule: Rule, fig: pd.Series, get: Callable[[str], pd.Series]) -> Outcome:
+    """Evaluate `rule` for its target figure `fig` with the evaluator of its kind."""
+    if rule.kind not in EVALUATORS:
+        raise ValueError(f"unknown rule kind '{rule.kind}' for {rule.target}")
+    figures = Figures(
+        rule, float(fig["value"]), str(fig["value_as_printed"]), [get(i) for i in rule.inputs], get
+    )
+    return EVALUATORS[rule.kind](figures)
+
+
+EXPLICIT_RULES, HINTS = load_rules()
 
 
 # --------------------------------------------------------------------------- public API
@@ -644,11 +507,10 @@ def all_rules(register: pd.DataFrame | None = None) -> list[Rule]:
     return [*EXPLICIT_RULES, *generated_rules(register)]
 
 
-def audit_ledger(
-    register: pd.DataFrame | None = None, rules: Iterable[Rule] | None = None
-) -> pd.DataFrame:
-    """One row per (figure, rule); every figure appears, non-derivable ones as ``not_derivable``."""
-    register = all_figures() if register is None else register
+def _outcomes(
+    register: pd.DataFrame, rules: Iterable[Rule] | None
+) -> Iterator[tuple[Rule, pd.Series, Outcome]]:
+    """Each rule with its target figure and the outcome of evaluating it."""
     rules = all_rules(register) if rules is None else list(rules)
     by_id = register.set_index("figure_id")
 
@@ -657,11 +519,35 @@ def audit_ledger(
             raise KeyError(f"audit rule refers to unknown figure_id '{fid}'")
         return by_id.loc[fid]
 
-    rows: list[dict[str, Any]] = []
-    covered: set[str] = set()
     for rule in rules:
         fig = get(rule.target)
-        out = _evaluate(rule, fig, get)
+        yield rule, fig, _evaluate(rule, fig, get)
+
+
+def printing_conventions(register: pd.DataFrame | None = None) -> dict[str, Rounding]:
+    """The rounding each derivable figure was printed with: half-up where it gives the printed
+    value from the report's own inputs, else the convention that does (truncation, ...).
+
+    Figures no rule recomputes, and exact sums, restatements and counts, are absent (the report's
+    usual half-up applies). The first rule of a figure that names a convention decides.
+    """
+    register = all_figures() if register is None else register
+    found: dict[str, Rounding] = {}
+    for rule, _, out in _outcomes(register, None):
+        if out.convention is not None:
+            found.setdefault(rule.target, out.convention)
+    return found
+
+
+def audit_ledger(
+    register: pd.DataFrame | None = None, rules: Iterable[Rule] | None = None
+) -> pd.DataFrame:
+    """One row per (figure, rule); every figure appears, non-derivable ones as ``not_derivable``."""
+    register = all_figures() if register is None else register
+    by_id = register.set_index("figure_id")
+    rows: list[dict[str, Any]] = []
+    covered: set[str] = set()
+    for rule, fig, out in _outcomes(register, rules):
         note = out.note
         hint = rule.hint or HINTS.get(rule.target, "")
         if hint and out.status != "match":

@@ -300,6 +300,115 @@ def public_data(
         console.print(f"  wrote {Path(path).name}")
 
 
+# ---- refresh / diff (issue 22): rerunning with new data -------------------------------------
+REFRESH_DIR = Path("outputs/refresh")
+
+
+def _refresh_problem(exc: Exception) -> None:
+    from nps_analysis.errors import InputDataError
+
+    if isinstance(exc, InputDataError):
+        for problem in exc.problems:
+            console.print("✗ " + problem.describe(), style="red", markup=False, highlight=False)
+    else:
+        console.print(f"✗ {exc}", style="red", markup=False, highlight=False)
+
+
+@app.command()
+def refresh(
+    public: Annotated[
+        list[Path],
+        typer.Option(help="A new DfE release: its folder (cla_YYYY_release) or CSV files."),
+    ] = [],  # noqa: B006
+    asgsf: Annotated[
+        list[Path], typer.Option(help="A new year of ASGSF packages: files or a folder.")
+    ] = [],  # noqa: B006
+    reason: Annotated[
+        str | None, typer.Option(help="Why (required): recorded in the run history.")
+    ] = None,
+    who: Annotated[str | None, typer.Option(help="Who runs it (default: your login).")] = None,
+    release: Annotated[
+        str | None, typer.Option(help="Release spec to read the files with, e.g. cla_2025_release.")
+    ] = None,
+    report_dir: Annotated[
+        Path, typer.Option(help="Where the refresh reports go (inside the project).")
+    ] = REFRESH_DIR,
+) -> None:
+    """Bring in new data: check it against the spec of its release (or the data contract), copy
+    it into data/raw (or data/private), record why in the run history and report what changed in
+    the published inputs. Then run `nps run` and `nps diff` (printed at the end)."""
+    import getpass
+
+    from nps_analysis.errors import InputDataError
+    from nps_analysis.refresh import asgsf as asgsf_refresh
+    from nps_analysis.refresh import diff, history, report, series
+    from nps_analysis.refresh.public import refresh_public
+
+    who = who or getpass.getuser()
+    if not public and not asgsf:
+        raise typer.BadParameter("give --public PATH or --asgsf PATH", param_hint="--public")
+    try:
+        history.require_reason(reason)
+        if public:
+            done = refresh_public(
+                [_user_path(p) for p in public], reason=reason, who=who, release=release
+            )
+            folder = resolve(report_dir) / done.release
+            kept = diff.snapshot_tables(resolve("outputs"), folder / "previous")
+            changes = diff.diff_tables(done.before, done.after, series.CHECK_KEYS, ("release",))
+            md = report.write_report(
+                changes,
+                folder / "inputs",
+                f"Published inputs: {done.release} against the previous data",
+                [
+                    f"reason: {done.entry.reason} ({done.entry.who}, {done.entry.date})",
+                    f"files: {done.entry.files}",
+                    *[f"{f}: columns read through the spec: {m}" for f, m in done.renamed.items()],
+                ],
+            )
+            for rel in done.copied:
+                console.print(f"  copied data/raw/public/{rel}", markup=False, highlight=False)
+            console.print(f"  input changes: {display_path(md)}", markup=False, highlight=False)
+            console.print(
+                f"Next: nps run   then   nps diff {display_path(folder / 'previous')} outputs "
+                f"--out {display_path(folder)}   ({kept} released tables kept for the diff)",
+                markup=False,
+                highlight=False,
+            )
+        if asgsf:
+            copied, entry = asgsf_refresh.refresh_asgsf(
+                [_user_path(p) for p in asgsf], reason=reason, who=who
+            )
+            for path in copied:
+                console.print(f"  copied {display_path(path)}", markup=False, highlight=False)
+            console.print(
+                f"Next: nps run --region REGION --data-dir {display_path(copied[0].parent)}",
+                markup=False,
+                highlight=False,
+            )
+    except (InputDataError, history.RefreshRefused) as exc:
+        _refresh_problem(exc)
+        console.print("[bold red]Refresh refused; nothing was copied.[/bold red]")
+        raise typer.Exit(1) from exc
+
+
+@app.command("diff")
+def diff_builds(
+    old: Annotated[Path, typer.Argument(help="The previous build's outputs folder.")],
+    new: Annotated[Path, typer.Argument(help="The new build's outputs folder.")],
+    out: Annotated[Path, typer.Option(help="Where release_diff.md / .csv go.")] = REFRESH_DIR,
+) -> None:
+    """The release diff: per released table, revised values, new years, rows added or removed,
+    rankings and bands that moved and headline sentences that changed."""
+    from nps_analysis.refresh import diff, report
+
+    changes = diff.diff_folders(_user_path(old), _user_path(new))
+    md = report.write_report(
+        changes, _user_path(out), "Release diff", [f"previous: {old}", f"new: {new}"]
+    )
+    console.print(f"{len(changes)} change(s); report: {md}", markup=False, highlight=False)
+
+
 @app.command()
 def audit(
     checker_root: Annotated[
@@ -361,6 +470,9 @@ def execute(
     kernel: Annotated[
         str, typer.Option("-k", "--kernel", help="Jupyter kernel name.")
     ] = "nps-analysis",
+    reports_dir: Annotated[
+        Path, typer.Option(help="Where the HTML reports go (a scratch folder for a trial run).")
+    ] = Path("outputs/reports"),
     protect_with: Annotated[
         list[Path],
         typer.Option(
@@ -379,7 +491,12 @@ def execute(
     console.print(f"[bold]Executing[/bold] {notebook.as_posix()} with {parameters}")
     try:
         execute_notebook(
-            notebook, executed, parameters, kernel_name=kernel, protect_with=protect_with
+            notebook,
+            executed,
+            parameters,
+            kernel_name=kernel,
+            reports_dir=reports_dir,
+            protect_with=protect_with,
         )
     except Exception as exc:  # papermill's error names the failing cell; keep the message short
         console.print(

@@ -8,18 +8,17 @@ the STEP comparison, the regions compared and the headline facts built from thos
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
 import pandas as pd
 
 from nps_analysis.disclosure import Disclosure
+from nps_analysis.figure_check import check_figures
 from nps_analysis.paths import resolve
 from nps_analysis.regional.cases import coverage_figures, one_return_per_raa
 from nps_analysis.release.formatting import format_value
 from nps_analysis.release.metadata import table_spec
-from nps_analysis.rounding import Rounding, round_values
 
 ANALYSIS = "national_picture"
 """The release spec of the national picture's tables (``release/tables/national_picture.yaml``)."""
@@ -106,47 +105,37 @@ def computed_provider_funding(packages: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFrame:
-    """Computed value beside each published figure it corresponds to.
+CROSSCHECK_COLUMNS = [
+    "figure_id",
+    "section",
+    "published",
+    "published_value",
+    "computed_value",
+    "agrees",
+]
 
-    `agrees`: equal to the printed precision under half-up rounding or truncation (the report uses
-    both; see the audit ledger), so a computed 209.95% agrees with a printed 209.9%.
+
+def crosscheck(computed: dict[str, float], register: pd.DataFrame) -> pd.DataFrame:
+    """Computed value beside each published figure it corresponds to, sorted by figure_id.
+
+    `agrees`: ``figure_check.check_figures`` matches it, i.e. the value rounded to the printed
+    precision with the convention the report printed that figure with (the audit's: a computed
+    209.95% agrees with the growth's printed 209.9%, which the report truncated, while 16.6%
+    does not agree with the birth families' truncated 16%).
     """
-    published = register.set_index("figure_id")
-    rows = []
-    for figure_id, value in sorted(computed.items()):
-        if figure_id not in published.index:
-            continue
-        fig = published.loc[figure_id]
-        printed = str(fig["value_as_printed"])
-        decimals = len(printed.split(".")[1].rstrip("%")) if "." in printed else 0
-        half_up = round_values(value, decimals, Rounding.HALF_UP)
-        truncated = round_values(value, decimals, Rounding.TRUNCATE)
-        target = float(fig["value"])
-        agrees = math.isclose(half_up, target, abs_tol=1e-9) or math.isclose(
-            truncated, target, abs_tol=1e-9
-        )
-        rows.append(
-            {
-                "figure_id": figure_id,
-                "section": fig["source_section"],
-                "published": printed,
-                "published_value": target,
-                "computed_value": value,
-                "agrees": bool(agrees),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "figure_id",
-            "section",
-            "published",
-            "published_value",
-            "computed_value",
-            "agrees",
-        ],
+    check = check_figures(dict(sorted(computed.items())), register)
+    fig = register.set_index("figure_id").loc[check["figure_id"]]
+    table = pd.DataFrame(
+        {
+            "figure_id": check["figure_id"],
+            "section": fig["source_section"].to_numpy(),
+            "published": fig["value_as_printed"].astype(str).to_numpy(),
+            "published_value": check["published"],
+            "computed_value": check["reproduced"],
+            "agrees": check["matches"].astype(bool),
+        }
     )
+    return table.reindex(columns=CROSSCHECK_COLUMNS)
 
 
 def crosscheck_name(section: str) -> str:

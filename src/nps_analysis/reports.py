@@ -58,7 +58,7 @@ def _text(text: str | list[str]) -> str:
 
 
 def render_notebook(
-    executed: str | Path, reports_dir: str | Path = "outputs/reports", *, strict: bool = False
+    executed: str | Path, reports_dir: str | Path = "outputs/reports", *, strict: bool = True
 ) -> list[Path]:
     """Write `<stem>.html` (for readers, no code) and `<stem>-with-code.html` (for auditors),
     and the report's spreadsheet and open data files beside its tables.

@@ -94,9 +94,14 @@ def make_acro(config: SDCConfig) -> Any:
 
 
 # --------------------------------------------------------------------------- frequency cells
+def not_applicable(values: pd.Series) -> pd.Series:
+    """True where a cell holds the `z` marker (an impossible combination), whatever the dtype."""
+    return values.map(lambda v: isinstance(v, str) and v.strip() == NOT_APPLICABLE).astype(bool)
+
+
 def primary_mask(counts: pd.Series, config: SDCConfig) -> pd.Series:
     """True where a count is unsafe (below threshold; zero too if zeros are disclosive)."""
-    values = pd.to_numeric(counts.where(counts != NOT_APPLICABLE), errors="raise").astype("Float64")
+    values = pd.to_numeric(counts.where(~not_applicable(counts)), errors="raise").astype("Float64")
     unsafe = values < config.threshold
     if not config.zeros_are_disclosive:
         unsafe &= values != 0
@@ -108,7 +113,7 @@ def secondary_mask(table: pd.DataFrame, dims: list[str], count: str, mask: pd.Se
     suppressed cell. The smallest unsuppressed cell of such a group is added, until stable."""
     mask = mask.copy().astype(bool)
     column = table[count]
-    values = pd.to_numeric(column.where(column != NOT_APPLICABLE), errors="raise")
+    values = pd.to_numeric(column.where(~not_applicable(column)), errors="raise")
     values = values.astype(float).fillna(np.inf)
     groupings = [[d for d in dims if d != free] for free in dims] if dims else [[]]
     for _ in range(len(table) + 1):
@@ -186,7 +191,7 @@ def protect_counts(
     for column, source in derived.items():
         sources = (source,) if isinstance(source, str) else tuple(source)
         hidden = np.logical_or.reduce([masks[s].to_numpy() for s in sources])
-        blocked = np.logical_or.reduce([(df[s] == NOT_APPLICABLE).to_numpy() for s in sources])
+        blocked = np.logical_or.reduce([not_applicable(df[s]).to_numpy() for s in sources])
         values = out[column].astype(object).where(~hidden, SUPPRESSED)
         out[column] = values.where(~blocked, NOT_APPLICABLE)
     if config.rounding_base:

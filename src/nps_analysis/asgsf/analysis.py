@@ -26,6 +26,7 @@ from nps_analysis.disclosure.vocabulary import (
     OLDER_AGE_GROUP,
     PACKAGES,
 )
+from nps_analysis.figure_check import CHECK_COLUMNS, check_figures
 from nps_analysis.rounding import Rounding, round_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -181,44 +182,33 @@ def _rounding_rows(summary: pd.DataFrame) -> pd.DataFrame:
 def published_check(res: AsgsfResults) -> pd.DataFrame:
     """Reproduced vs published ASGSF figures (s4.2) for England, 2018/19-2022/23.
 
-    Published shares are compared after truncating the reproduced share to whole percent, and the
-    growth after truncating to one decimal place (the report's convention). Empty if not applicable.
+    Package totals, the growth and the therapy totals and shares, each rounded as the report
+    printed it (``figure_check``: the growth and the specialist-assessment share truncated).
+    Empty if not applicable.
     """
-    cols = ["figure_id", "measure", "published", "reproduced", "reproduced_as_printed", "matches"]
     if res.area != "England" or not {REPORT_FIRST_YEAR, REPORT_LAST_YEAR} <= set(res.years):
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=CHECK_COLUMNS)
     pub = _published_packages()
     if pub is None:
-        return pd.DataFrame(columns=cols)
-    period = fy_span(REPORT_FIRST_YEAR, REPORT_LAST_YEAR)
-    counts = res.counts.loc[period]
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    counts = res.counts.loc[fy_span(REPORT_FIRST_YEAR, REPORT_LAST_YEAR)]
     by_therapy = counts.sum(axis=0)
-    grand = float(by_therapy.sum())
     totals = counts.sum(axis=1)
-    rows = []
+    grand = float(by_therapy.sum())
+    values: dict[str, float] = {}
     for r in pub.itertuples():
-        rep = printed = np.nan
-        if r.measure == "packages" and r.therapy_type == "all":
-            rep = printed = float(totals.get(r.financial_year, np.nan))
-        elif r.measure == "growth_percent":
-            rep = growth.pct_change(totals[REPORT_LAST_YEAR], totals[REPORT_FIRST_YEAR])
-            printed = round_values(rep, 1, REPORT_ROUNDING)
-        elif r.measure == "packages":
-            rep = printed = float(by_therapy.get(canonical_label(r.therapy_type), 0))
-        elif r.measure == "share_percent":
-            rep = float(by_therapy.get(canonical_label(r.therapy_type), 0)) / grand * 100.0
-            printed = round_values(rep, 0, REPORT_ROUNDING)
-        rows.append(
-            {
-                "figure_id": r.figure_id,
-                "measure": r.measure,
-                "published": float(r.value),
-                "reproduced": rep,
-                "reproduced_as_printed": printed,
-                "matches": bool(np.isclose(printed, float(r.value))),
-            }
-        )
-    return pd.DataFrame(rows, columns=cols)
+        if r.measure == "growth_percent":
+            values[r.figure_id] = growth.pct_change(
+                totals[REPORT_LAST_YEAR], totals[REPORT_FIRST_YEAR]
+            )
+        elif r.measure == "packages" and r.therapy_type == "all":
+            values[r.figure_id] = float(totals.get(r.financial_year, np.nan))
+        elif r.measure in ("packages", "share_percent"):
+            n = float(by_therapy.get(canonical_label(r.therapy_type), 0))
+            values[r.figure_id] = n if r.measure == "packages" else n / grand * 100.0
+        else:
+            values[r.figure_id] = np.nan
+    return check_figures(values, pub)
 
 
 def _published_packages() -> pd.DataFrame | None:

@@ -3,8 +3,9 @@
 The National Picture prints the ASGSF growth 4,672 -> 14,481 as "209.9%"; the exact value is
 209.953...%. Round-half-up (the usual convention, and what a spreadsheet cell format shows) gives
 210.0%; only *truncation to one decimal place* (rounding toward zero, Excel `TRUNC`/`ROUNDDOWN`,
-Python `decimal.ROUND_DOWN`) gives 209.9%. The therapy shares in the same paragraph are truncated
-to whole percent as well: specialist assessments 5,804 / 50,202 = 11.56% is printed "11%".
+Python `decimal.ROUND_DOWN`) gives 209.9%; specialist assessments 5,804 / 50,202 = 11.56% is
+printed "11%". Which figures were printed this way is the audit's finding
+(`audit.printing_conventions()`); `nps_analysis.figure_check` takes each figure's rounding from it.
 
 The conventions themselves (`Rounding`, `round_values`) are the project's single implementation in
 `nps_analysis.rounding` (decimal-exact, float noise removed: 0.29 * 100 = 28.999999999999996

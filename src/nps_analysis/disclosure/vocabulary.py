@@ -45,6 +45,9 @@ DIMENSIONS = frozenset(
     }
 )
 """Table columns read as audit dimensions without a declaration (others need `dimensions`)."""
+CASE_RETURNS = ("period", "snapshot", "no return")
+"""How an RAA's open-case return counts (`count_basis`), or that it sent none: an attribute of
+its staff and cases, so staff tables split by the basis of their RAA's return link up."""
 NOT_PREFIX = "!"
 """A member value "!X" means every category of the dimension but X (e.g. "!Not recorded")."""
 
@@ -66,6 +69,7 @@ def reference_categories() -> dict[str, tuple[str, ...]]:
         "in_scope": YES_NO,
         "amount_recorded": YES_NO,
         "provider": (NOT_RECORDED,),  # plus every provider the release names
+        "case_return": CASE_RETURNS,
     }
 
 

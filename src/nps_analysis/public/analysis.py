@@ -295,7 +295,7 @@ def impute_la_adoptions(
     la = adoptions[
         (adoptions["geographic_level"] == "Local authority") & adoptions["flag"].fillna("").ne("z")
     ]
-    la = geography.attach_geography(la.drop(columns=["region_name"]))
+    la = geography.attach_geography(la.drop(columns=["region_name"]), year_column="year")
     lookup = geography.la_lookup().set_index("old_la_code")["gor_region"]
     la["gor_region"] = la["old_la_code"].map(lookup)
     cells = _route_cells(la, routes)
@@ -864,7 +864,9 @@ def child_population_by_region() -> pd.DataFrame:
     """ONS children aged 0-17 by pan-region and year (2012-2024), via LA codes."""
     pop = population.load_population()
     la = pop[pop["geographic_level"] == "Local authority"].dropna(subset=["population_0_17"])
-    la = geography.attach_geography(la.drop(columns=["region_name"]))
+    la = geography.attach_geography(
+        la.drop(columns=["region_name"]), year_column="year", basis="mid_year"
+    )
     return la.groupby(["year", "region"], as_index=False)["population_0_17"].sum()
 
 

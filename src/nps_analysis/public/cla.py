@@ -274,18 +274,13 @@ def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.Dat
     return adoptions_from_routes(load_sfr_routes(spec, directory))
 
 
-_RELEASE_RANK = {"cla_2024_release": 3, "cla_2022_release": 2}
-"""Later releases win for the years they overlap; SFR files rank 1."""
-
-
 def load_all_adoption_routes() -> pd.DataFrame:
-    """Adoptions 2010-2024 per route at every level, each year from its latest release."""
-    frames = [load_sfr_routes(s) for s in SFR_FILES]
-    frames += [load_ees_routes(EES_2022_ADOPTIONS), load_ees_routes(EES_2024_ADOPTIONS)]
-    all_rows = pd.concat(frames, ignore_index=True)
-    rank = all_rows["release"].map(_RELEASE_RANK).fillna(1)
-    latest = rank.groupby(all_rows["year"]).transform("max")
-    return ROUTES_SCHEMA.validate(all_rows[rank == latest].reset_index(drop=True))
+    """Adoptions per route at every level, each year from its latest release: every DfE release
+    in data/raw/public read through its release-year spec (`nps_analysis.refresh.releases`), so a
+    release brought in by `nps refresh --public` is used without code changes."""
+    from nps_analysis.refresh.releases import adoption_routes
+
+    return ROUTES_SCHEMA.validate(adoption_routes())
 
 
 def load_all_adoptions() -> pd.DataFrame:

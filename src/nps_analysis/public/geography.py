@@ -11,10 +11,16 @@ Built from three things, all data rather than code:
 LA codes are DfE's 3-digit "old" codes, the only code present in every source (2010 SFR, ASG,
 s251). Reorganisations (Dorset/BCP 2019, Northamptonshire 2021, Cumbria 2023) happen within one
 RAA, so every predecessor and successor code maps to the same RAA and series stay comparable.
+
+Which codes are in force in which year is data too: ``la_raa_region_versions.csv`` (one row per
+code and period, ``valid_from`` / ``valid_to``); :func:`lookup_for_year` gives the lookup of one
+year, and ``attach_geography(..., year_column="year")`` maps each row with its year's lookup, so a
+series never counts a predecessor and its successor in the same year.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +37,10 @@ PAN_REGIONS_FILE = REFERENCE_DIR / "pan_regions_raas.csv"
 ALIASES_FILE = GEOGRAPHY_DIR / "raa_aliases.csv"
 NOT_IN_REPORT_FILE = GEOGRAPHY_DIR / "raa_not_in_report.csv"
 OVERRIDES_FILE = GEOGRAPHY_DIR / "la_overrides.csv"
+VERSIONS_FILE = REFERENCE_DIR / "la_raa_region_versions.csv"
+YEAR_BASES = ("year_ending_march", "mid_year")
+"""How a ``year`` is read: DfE reporting years end 31 March (the code must be in force for the whole
+12 months from 1 April of the year before); ONS mid-year estimates are at 30 June."""
 
 GOR_TO_PAN_REGION: dict[str, str] = {
     "North East": "North East",
@@ -224,8 +234,18 @@ def build_la_lookup(
     )
 
 
-def attach_geography(df: pd.DataFrame, code_column: str = "old_la_code") -> pd.DataFrame:
-    """Add ``raa, in_report, region, region_order`` to LA rows; raise if a code is unknown."""
+def attach_geography(
+    df: pd.DataFrame,
+    code_column: str = "old_la_code",
+    year_column: str | None = None,
+    basis: str = "year_ending_march",
+) -> pd.DataFrame:
+    """Add ``raa, in_report, region, region_order`` to LA rows; raise if a code is unknown.
+
+    With ``year_column``, each row is mapped with the lookup of its year
+    (:func:`lookup_for_year`, read by ``basis``), and a code not in force that year (e.g. Cumbria
+    909 in 2024, or North Northamptonshire 940 in 2021) raises instead of being counted twice.
+    """
     lookup = la_lookup()[["old_la_code", "raa", "in_report", "region", "region_order"]]
     out = df.merge(
         lookup,
@@ -251,6 +271,235 @@ def attach_geography(df: pd.DataFrame, code_column: str = "old_la_code") -> pd.D
                 for c in codes
             ]
         )
+    if year_column is not None:
+        out = _map_by_year(df, out, code_column, year_column, basis)
     if code_column != "old_la_code":
         out = out.drop(columns="old_la_code")
     return out
+
+
+# ----------------------------------------------------------------------- versions over time
+VERSIONS_SCHEMA = pa.DataFrameSchema(
+    {
+        "old_la_code": pa.Column(str, pa.Check.str_matches(r"^\d{3}[A-Z]?$")),
+        "la_name": pa.Column(str),
+        "raa": pa.Column(str),
+        "region": pa.Column(str),
+        "unit_kind": pa.Column(str, pa.Check.isin(["local authority", "reporting unit"])),
+        "valid_from": pa.Column("datetime64[ns]", nullable=True),
+        "valid_to": pa.Column("datetime64[ns]", nullable=True),
+        "predecessors": pa.Column(str),
+        "successors": pa.Column(str),
+        "change": pa.Column(str),
+    },
+    strict=True,
+)
+"""One row per LA code and period: blank ``valid_from`` = in force before the data start, blank
+``valid_to`` = still in force. Periods start on 1 April and end on 31 March (reorganisation
+dates); ``predecessors`` / ``successors`` list codes separated by ``;``."""
+
+
+def _version_problem(path: Path, i: int, rule: str, message: str, fix: str, column: str, value):
+    return Problem(
+        display_path(path), rule, message, fix, row=int(i) + 2, column=column, value=str(value)
+    )
+
+
+def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
+    """The versioned LA -> RAA -> pan-region table, checked: dates on 1 April / 31 March, no
+    overlapping periods for a code, predecessor/successor codes known, RAA and pan-region as in
+    the report's list (or ``raa_not_in_report.csv``). Raise InputDataError naming the row."""
+    path = Path(path)
+    raw = read_csv_text(path, required=tuple(VERSIONS_SCHEMA.columns))
+    problems: list[Problem] = []
+    parsed = {}
+    for column, month_day in (("valid_from", (4, 1)), ("valid_to", (3, 31))):
+        values = pd.to_datetime(raw[column].replace("", None), format="%Y-%m-%d", errors="coerce")
+        for i in raw.index:
+            text, value = raw.loc[i, column], values.loc[i]
+            if text and (pd.isna(value) or (value.month, value.day) != month_day):
+                problems.append(
+                    _version_problem(
+                        path,
+                        i,
+                        "version-date",
+                        f"{column} must be a date YYYY-{month_day[0]:02d}-{month_day[1]:02d}",
+                        "reorganisations take effect on 1 April: periods run 1 April to 31 March",
+                        column,
+                        text,
+                    )
+                )
+        parsed[column] = values
+    units = raa_units().drop_duplicates("raa").set_index("raa")["region"]
+    known = set(raw["old_la_code"])
+    for i in raw.index:
+        raa, region = raw.loc[i, "raa"], raw.loc[i, "region"]
+        if raa not in units.index or units[raa] != region:
+            problems.append(
+                _version_problem(
+                    path,
+                    i,
+                    "version-raa",
+                    f"RAA '{raa}' in pan-region '{region}' is not in the report's list "
+                    f"(the report places it in '{units.get(raa, 'no pan-region')}')",
+                    f"use the spelling and pan-region of {display_path(PAN_REGIONS_FILE)} or "
+                    f"{display_path(NOT_IN_REPORT_FILE)}",
+                    "raa",
+                    raa,
+                )
+            )
+        for column in ("predecessors", "successors"):
+            for code in filter(None, raw.loc[i, column].split(";")):
+                if code not in known:
+                    problems.append(
+                        _version_problem(
+                            path,
+                            i,
+                            "version-code",
+                            f"{column[:-1]} code {code} has no row of its own",
+                            "add a row for it (with its valid_from / valid_to)",
+                            column,
+                            code,
+                        )
+                    )
+    out = raw.assign(valid_from=parsed["valid_from"], valid_to=parsed["valid_to"])
+    start = out["valid_from"].fillna(pd.Timestamp.min)
+    end = out["valid_to"].fillna(pd.Timestamp.max)
+    for i in out.index[start > end]:
+        problems.append(
+            _version_problem(
+                path,
+                i,
+                "version-period",
+                "valid_from is after valid_to",
+                "swap them",
+                "valid_to",
+                i,
+            )
+        )
+    for _code, rows in out.groupby("old_la_code").groups.items():
+        ordered = sorted(rows, key=lambda r: start[r])
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if start[b] <= end[a]:
+                problems.append(
+                    _version_problem(
+                        path,
+                        b,
+                        "version-overlap",
+                        f"LA code {_code} has two rows in force on {start[b].date()}",
+                        "end the earlier row the day before the later one starts",
+                        "valid_from",
+                        out.loc[b, "valid_from"],
+                    )
+                )
+    if problems:
+        raise InputDataError(problems)
+    return VERSIONS_SCHEMA.validate(out)
+
+
+def year_period(year: int, basis: str = "year_ending_march") -> tuple[date, date]:
+    """First and last day a code must be in force to count in ``year`` (read by ``basis``)."""
+    if basis == "year_ending_march":
+        return date(year - 1, 4, 1), date(year, 3, 31)
+    if basis == "mid_year":
+        return date(year, 6, 30), date(year, 6, 30)
+    raise ValueError(f"basis must be one of {YEAR_BASES}, not {basis!r}")
+
+
+def _in_force(versions: pd.DataFrame, first: date, last: date) -> pd.Series:
+    start = versions["valid_from"].fillna(pd.Timestamp.min)
+    end = versions["valid_to"].fillna(pd.Timestamp.max)
+    return (start <= pd.Timestamp(first)) & (end >= pd.Timestamp(last))
+
+
+def lookup_for_year(
+    year: int,
+    basis: str = "year_ending_march",
+    versions: pd.DataFrame | None = None,
+    *,
+    reporting_units: bool = False,
+) -> pd.DataFrame:
+    """The LA -> RAA -> pan-region lookup of one year: the codes in force for the whole year
+    (``old_la_code, la_name, raa, in_report, region, region_order, predecessors, successors``).
+    Reporting units (Bi-Borough) are left out unless ``reporting_units``: their LAs are counted."""
+    versions = load_lookup_versions() if versions is None else versions
+    first, last = year_period(year, basis)
+    keep = _in_force(versions, first, last)
+    if not reporting_units:
+        keep &= versions["unit_kind"] == "local authority"
+    units = raa_units().drop_duplicates("raa")[["raa", "in_report", "region_order"]]
+    out = versions[keep].merge(units, on="raa", how="left", validate="many_to_one")
+    out = out.assign(in_report=out["in_report"].astype(bool), year=year)
+    columns = ["year", "old_la_code", "la_name", "raa", "in_report", "region", "region_order"]
+    return out[[*columns, "predecessors", "successors"]].reset_index(drop=True)
+
+
+def _span(versions: pd.DataFrame, code: str) -> str:
+    """When a code is in force, as written in messages."""
+    rows = versions[versions["old_la_code"] == code]
+    if rows.empty:
+        return "not in the versioned lookup"
+    first, last = rows["valid_from"].min(), rows["valid_to"].max()
+    since = "" if pd.isna(first) else f" from {first.date()}"
+    until = "" if pd.isna(last) else f" until {last.date()}"
+    return f"in force{since}{until}" if since or until else "always in force"
+
+
+def _map_by_year(
+    df: pd.DataFrame, out: pd.DataFrame, code_column: str, year_column: str, basis: str
+) -> pd.DataFrame:
+    """Replace the geography of ``out`` with each row's year's lookup; raise for a code that is
+    not in force in its year."""
+    versions = load_lookup_versions()
+    years = sorted(int(y) for y in pd.unique(df[year_column]))
+    yearly = pd.concat(
+        [lookup_for_year(y, basis, versions, reporting_units=True) for y in years],
+        ignore_index=True,
+    )
+    key = pd.MultiIndex.from_arrays([yearly["year"], yearly["old_la_code"]])
+    yearly = yearly.set_index(key)
+    rows = pd.MultiIndex.from_arrays([df[year_column].astype(int), df[code_column].astype(str)])
+    missing = ~rows.isin(yearly.index)
+    if missing.any():
+        problems = []
+        for y, c in sorted(set(rows[missing])):
+            problems.append(
+                Problem(
+                    df.attrs.get("source_file", "input"),
+                    "la-code-not-in-force",
+                    f"LA code {c} is not in force in {y} ({_span(versions, c)}; "
+                    f"year read as '{basis}')",
+                    f"check the file's year and codes, or correct valid_from / valid_to of {c} "
+                    f"in {display_path(VERSIONS_FILE)}",
+                    column=code_column,
+                    value=c,
+                )
+            )
+        raise InputDataError(problems)
+    found = yearly.loc[rows]
+    for column in ("raa", "in_report", "region", "region_order"):
+        out[column] = found[column].to_numpy().astype(out[column].dtype)
+    return out
+
+
+def coverage_by_year(
+    df: pd.DataFrame,
+    code_column: str = "old_la_code",
+    year_column: str = "year",
+    basis: str = "year_ending_march",
+) -> pd.DataFrame:
+    """Per year, the LA codes in force that a series lacks (an area dropped) and the codes it has
+    that are not in force (an area counted twice): ``year, missing, not_in_force`` (";"-joined)."""
+    versions = load_lookup_versions()
+    rows = []
+    for year, group in df.groupby(year_column, sort=True):
+        expected = set(lookup_for_year(int(year), basis, versions)["old_la_code"])
+        present = set(group[code_column].astype(str))
+        rows.append(
+            {
+                "year": int(year),
+                "missing": ";".join(sorted(expected - present)),
+                "not_in_force": ";".join(sorted(present - expected)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["year", "missing", "not_in_force"])

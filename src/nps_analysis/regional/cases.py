@@ -266,6 +266,7 @@ def cases_disclosure(key: str, national_is_same_data: bool) -> Disclosure:
         population=CASES,
         members={"count_region": only, "count_england": {**only, "region": "*"}},
         populations={} if national_is_same_data else {"count_england": "national cases"},
+        dimensions={"count_basis": "case_return"},
     )
 
 

@@ -249,7 +249,7 @@ def write_outputs(
                     derived={"fte": "staff", "fte_per_100_cases": "staff"},
                     population=STAFF,
                     populations={"open_cases": CASES},
-                    dimensions=STAFF_DIMENSIONS,
+                    dimensions={**STAFF_DIMENSIONS, "count_basis": "case_return"},
                 ),
             )
         figure(
