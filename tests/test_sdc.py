@@ -142,6 +142,8 @@ def test_dominant_contributor_fails_acro_checks():
     assert "Check" not in check["public"] and "secondary" not in check["public"]
     # B then stands alone against the known grand total: secondary suppression takes it too
     assert table.loc[table["provider"] == "B", "total"].item() == SUPPRESSED
+    # the counts are frequencies of 30 packages each: a dominated total does not hide them
+    assert table["n"].tolist() == [30, 30]
 
 
 def test_make_acro_applies_custom_thresholds():

@@ -276,16 +276,20 @@ def magnitude_table(
     keys = (
         table[by].astype(str).agg(" | ".join, axis=1) if len(by) > 1 else table[by[0]].astype(str)
     )
-    mask = keys.isin(failing)
-    mask = secondary_mask(table, by, "total", mask)
-    for column in ("n", "total", "mean"):
+    # The count of packages is a frequency: suppressed only below the threshold (and to protect
+    # those); a dominated total is a magnitude: its total and mean go, its count stays.
+    small = primary_mask(table["n"], config)
+    counts_hidden = secondary_mask(table, by, "n", small)
+    mask = secondary_mask(table, by, "total", keys.isin(failing) | counts_hidden)
+    table["n"] = table["n"].astype(object).where(~counts_hidden, SUPPRESSED)
+    for column in ("total", "mean"):
         table[column] = table[column].astype(object).where(~mask, SUPPRESSED)
     if config.rounding_base:  # counts rounded like every other table; the mean would undo it
-        released = ~mask
+        released = ~counts_hidden
         table.loc[released, "n"] = round_to_base(
             table.loc[released, "n"].astype("int64"), config.rounding_base
         ).astype(object)
-        table.loc[released, "mean"] = SUPPRESSED
+        table["mean"] = SUPPRESSED
     checks = ", ".join(f"{k}: {v}" for k, v in result.sdc.get("summary", {}).items() if v)
     hidden = int(mask.sum())
     check: dict[str, Any] = {

@@ -673,6 +673,19 @@ def population_by_region(estimate: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------- 3. demand rates
+def per_1000(
+    count: pd.Series,
+    count_low: pd.Series,
+    count_high: pd.Series,
+    estimate: pd.Series,
+    low: pd.Series,
+    high: pd.Series,
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A rate per 1,000 with its range: (count / estimate, count low / population high, count
+    high / population low) x 1,000 — the one rate formula of the project."""
+    return 1000 * count / estimate, 1000 * count_low / high, 1000 * count_high / low
+
+
 def demand_rates(
     counts: pd.DataFrame,
     estimate: pd.DataFrame,
@@ -699,9 +712,9 @@ def demand_rates(
     c = out[value].astype(float)
     c_low = out[f"{value}_low"].astype(float) if f"{value}_low" in out else c
     c_high = out[f"{value}_high"].astype(float) if f"{value}_high" in out else c
-    out["rate_per_1000"] = 1000 * c / out["estimate"]
-    out["rate_low"] = 1000 * c_low / out["high"]
-    out["rate_high"] = 1000 * c_high / out["low"]
+    out["rate_per_1000"], out["rate_low"], out["rate_high"] = per_1000(
+        c, c_low, c_high, out["estimate"], out["low"], out["high"]
+    )
     return out.rename(
         columns={
             "estimate": "adopted_children",

@@ -14,6 +14,7 @@ import pandas as pd
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import PACKAGES
+from nps_analysis.public.analysis import per_1000
 from nps_analysis.regional.context import REGION_TOTAL
 from nps_analysis.rounding import round_half_up
 
@@ -67,9 +68,10 @@ def packages_per_1000(
     out = counts.merge(pop, on=["region", "raa", "as_at_year"], how="inner", validate="1:1")
     out["packages"] = out["packages"].astype(int)
     out["packages_excluded"] = (out["packages_all"] - out["packages"]).astype(int)
-    out["rate_per_1000"] = 1000 * out["packages"] / out["estimate"]
-    out["rate_low"] = 1000 * out["packages"] / out["high"]
-    out["rate_high"] = 1000 * out["packages"] / out["low"]
+    packages = out["packages"]
+    out["rate_per_1000"], out["rate_low"], out["rate_high"] = per_1000(
+        packages, packages, packages, out["estimate"], out["low"], out["high"]
+    )
     for column in ("estimate", "low", "high"):  # estimated children: shown as whole numbers
         out[column] = round_half_up(out[column]).astype("int64")
     out = out.rename(
