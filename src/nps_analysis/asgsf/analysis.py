@@ -108,7 +108,7 @@ def run_analysis(
     trend_table = trends.trends_table(fits)
     fc = forecast.forecast_all(fits, forecast_years, last_year=last)
     ages = age.older_child_share(local, years)
-    rules = rules or spend.load_rules()
+    rules = (rules or spend.rules_for_years(years)).require(years)
     notes.append(f"Fair access limits and match-funding rules from: {rules.source}.")
     spend_tab = regional = None
     if spend.has_amounts(local):

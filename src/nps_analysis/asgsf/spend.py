@@ -1,77 +1,203 @@
 """Spend per package: cost per package, fair access limits and match funding (National Picture s4.1).
 
-The fair access limits apply per child per year; the packages file has no child identifier, so a
-package's amount is compared with the limit for its type (a per-package proxy: a child with two
-packages in a year could exceed the limit with neither package at or above it).
+The fund's rules are versioned data (`data/raw/published/rules/asgsf_fund_rules.csv`, one row per
+rule and period, each citing its source): `rules_for(financial_year)` gives the rules of one year
+and `FairAccessRules.require(years)` refuses rules used for a year they do not cover.
+
+The fair access limits apply per child per year. Without a child reference (`child_ref`, optional in
+the packages data contract) a package's amount is compared with the limit for its type (a
+per-package proxy: a child with two packages in a year could exceed the limit with neither package
+at or above it); `nps_analysis.asgsf.scenario_2025` forms per-child annual totals when it can.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label, is_assessment
+from nps_analysis.asgsf.years import fy_label, fy_start
+
+RULES_TABLE = "rules/asgsf_fund_rules.csv"
+"""The versioned rules table, relative to `paths.PUBLISHED_DIR`."""
+RULES_COLUMNS = (
+    "rule_id",
+    "rule",
+    "item",
+    "valid_from_year",
+    "valid_to_year",
+    "value",
+    "unit",
+    "applies_per",
+    "register_figure_id",
+    "source",
+    "period_source",
+    "note",
+)
+_FIELDS = {
+    "fair_access_limit.therapy": "therapy_limit_gbp",
+    "fair_access_limit.specialist_assessment": "assessment_limit_gbp",
+    "fair_access_limit.assessment_included": "assessments_within_limit",
+    "match_funding.asgsf_share_above_fal": "match_share_above_limit_pct",
+    "match_funding.max_total_per_child": "max_total_per_child_gbp",
+    "delivery.completed_within_financial_year": "within_financial_year",
+    "budget.annual_budget": "budget_gbp",
+}
+"""`rule.item` of the rules table -> field of `FairAccessRules`."""
+_FLAGS = ("assessments_within_limit", "within_financial_year")
+
+
+class RulesYearError(ValueError):
+    """Rules used for a financial year they do not cover (or a year no rules cover)."""
 
 
 @dataclass(frozen=True)
 class FairAccessRules:
-    """ASGSF fair access limits and match-funding rules (GBP per child per year)."""
+    """ASGSF fair access limits and match-funding rules of one period (GBP per child per year).
+
+    `therapy_limit_gbp` is the therapy limit; when `assessments_within_limit` (from 2025/26) it is
+    the single limit that specialist assessments (up to `assessment_limit_gbp`) count against.
+    The defaults are the 2015/16-2024/25 rules as printed in the report (s4.1).
+    """
 
     therapy_limit_gbp: float = 5000.0
     assessment_limit_gbp: float = 2500.0
     match_share_above_limit_pct: float = 50.0
     max_total_per_child_gbp: float = 30000.0
     source: str = "parameters (published rules table not available)"
+    valid_from_year: str = "2015/16"
+    valid_to_year: str = "2024/25"
+    assessments_within_limit: bool = False
+    within_financial_year: bool = False
+    budget_gbp: float | None = None
+
+    @property
+    def period(self) -> str:
+        """The financial years the rules cover, e.g. `2015/16-2024/25`."""
+        if self.valid_from_year == self.valid_to_year:
+            return self.valid_from_year
+        return f"{self.valid_from_year}-{self.valid_to_year}"
+
+    @property
+    def match_funding(self) -> bool:
+        """True when the fund can pay above the fair access limit."""
+        return self.match_share_above_limit_pct > 0
+
+    def covers(self, financial_year: str) -> bool:
+        """True when these rules are the rules of `financial_year`."""
+        y = fy_start(financial_year)
+        return fy_start(self.valid_from_year) <= y <= fy_start(self.valid_to_year)
+
+    def require(self, years: object) -> FairAccessRules:
+        """These rules, or RulesYearError naming the years (one label or many) they do not cover."""
+        labels = [years] if isinstance(years, str) else [str(y) for y in years]  # type: ignore[union-attr]
+        wrong = sorted({y for y in labels if not self.covers(y)})
+        if wrong:
+            raise RulesYearError(
+                f"the ASGSF rules of {self.period} do not apply to {', '.join(wrong)}: "
+                "use spend.rules_for(year) for the year analysed"
+            )
+        return self
 
 
-def load_rules() -> FairAccessRules:
-    """Fair access and match-funding rules from the published rules table (`asgsf_rules`).
+def rules_table() -> pd.DataFrame:
+    """The versioned rules table, one row per rule and period, checked (raises ValueError)."""
+    from nps_analysis.paths import PUBLISHED_DIR
 
-    Falls back to the values printed in the report (s4.1) when the table cannot be read, and says
-    so in `source`.
-    """
-    table = _read_rules_table()
-    if table is None:
-        return FairAccessRules()
-    t = table.copy()
-    t["key"] = t["rule"].astype(str) + "." + t["item"].astype(str)
-    values = t.drop_duplicates("key").set_index("key")["value"].astype(float)
-    defaults = FairAccessRules()
+    return _checked_table(_read_csv(str(PUBLISHED_DIR / RULES_TABLE)))
 
-    def get(key: str, default: float) -> float:
-        return float(values[key]) if key in values.index else default
 
+@cache
+def _read_csv(path: str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _checked_table(raw: pd.DataFrame) -> pd.DataFrame:
+    """Columns as `RULES_COLUMNS`, numeric values, every row sourced, no overlapping periods."""
+    if tuple(raw.columns) != RULES_COLUMNS:
+        raise ValueError(f"rules table columns {list(raw.columns)} are not {list(RULES_COLUMNS)}")
+    t = raw.copy()
+    t["value"] = pd.to_numeric(t["value"], errors="raise").astype(float)
+    unsourced = t.loc[t["source"].str.strip() == "", "rule_id"].tolist()
+    if unsourced:
+        raise ValueError(f"rules table rows without a source: {unsourced}")
+    unknown = sorted(set(t["rule"] + "." + t["item"]) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"rules table: unknown rules {unknown}")
+    t["_from"] = [fy_start(y) for y in t["valid_from_year"]]
+    t["_to"] = [fy_start(y) for y in t["valid_to_year"]]
+    if (t["_to"] < t["_from"]).any():
+        raise ValueError("rules table: a period ends before it starts")
+    for key, rows in t.groupby(["rule", "item"], sort=True):
+        spans = sorted(zip(rows["_from"], rows["_to"], strict=True))
+        if any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False)):
+            raise ValueError(f"rules table: overlapping periods for {'.'.join(key)}")
+    return t.drop(columns=["_from", "_to"]).reset_index(drop=True)
+
+
+def rules_for(financial_year: str, table: pd.DataFrame | None = None) -> FairAccessRules:
+    """The ASGSF rules of `financial_year` (e.g. `"2022/23"`) from the versioned rules table.
+
+    Raises RulesYearError when no rules cover the year, or the rules of that year are incomplete
+    (every fair access and match-funding rule must have a row for it)."""
+    t = rules_table() if table is None else _checked_table(table)
+    y = fy_start(financial_year)
+    starts = np.array([fy_start(v) for v in t["valid_from_year"]])
+    ends = np.array([fy_start(v) for v in t["valid_to_year"]])
+    rows = t[(starts <= y) & (y <= ends)]
+    if rows.empty:
+        raise RulesYearError(f"no ASGSF rules cover {fy_label(y)} (rules table: {RULES_TABLE})")
+    values = dict(zip(rows["rule"] + "." + rows["item"], rows["value"], strict=True))
+    required = [k for k in _FIELDS if k.startswith(("fair_access_limit.", "match_funding."))]
+    missing = [k for k in required if k not in values]
+    if missing:
+        raise RulesYearError(f"the ASGSF rules of {fy_label(y)} have no row for {missing}")
+    fields: dict[str, object] = {}
+    for key, name in _FIELDS.items():
+        if key in values:
+            fields[name] = bool(values[key]) if name in _FLAGS else float(values[key])
+    first = fy_label(int(max(starts[rows.index])))
+    last = fy_label(int(min(ends[rows.index])))
     return FairAccessRules(
-        therapy_limit_gbp=get("fair_access_limit.therapy", defaults.therapy_limit_gbp),
-        assessment_limit_gbp=get(
-            "fair_access_limit.specialist_assessment", defaults.assessment_limit_gbp
+        **fields,  # type: ignore[arg-type]
+        source=(
+            f"rules of {first if first == last else f'{first}-{last}'}, data/raw/published/"
+            f"{RULES_TABLE} rows {', '.join(rows['rule_id'])} (each row cites its source)"
         ),
-        match_share_above_limit_pct=get(
-            "match_funding.asgsf_share_above_fal", defaults.match_share_above_limit_pct
-        ),
-        max_total_per_child_gbp=get(
-            "match_funding.max_total_per_child", defaults.max_total_per_child_gbp
-        ),
-        source="published rules table data/raw/published/asgsf_rules.csv (National Picture s4.1)",
+        valid_from_year=first,
+        valid_to_year=last,
     )
 
 
-def _read_rules_table() -> pd.DataFrame | None:
-    try:
-        from nps_analysis.published import load_published  # type: ignore[import-not-found]
+def rules_for_years(years: object) -> FairAccessRules:
+    """The one set of rules covering every year in `years`; RulesYearError if the years span a
+    change of rules (analyse each period with its own rules)."""
+    labels = sorted({str(y) for y in years}, key=fy_start)  # type: ignore[union-attr]
+    if not labels:
+        raise RulesYearError("no financial years given")
+    rules = rules_for(labels[-1])
+    return rules.require(labels)
 
-        return load_published("asgsf_rules")
-    except (ImportError, FileNotFoundError, KeyError, ValueError):
-        pass
+
+def load_rules(financial_year: str | None = None) -> FairAccessRules:
+    """The rules of `financial_year` (`rules_for`); without a year, the 2015/16-2024/25 rules that
+    the report's period (2018/19-2022/23) was funded under.
+
+    Falls back to the values printed in the report (s4.1) when the rules table is missing, and
+    says so in `source`.
+    """
     from nps_analysis.paths import PUBLISHED_DIR
 
-    path = PUBLISHED_DIR / "asgsf_rules.csv"
-    if not path.is_file():
-        return None
-    table = pd.read_csv(path)
-    return table if {"rule", "item", "value"} <= set(table.columns) else None
+    if not (PUBLISHED_DIR / RULES_TABLE).is_file():
+        return FairAccessRules().require(financial_year or "2024/25")
+    return rules_for(financial_year or REPORT_RULES_YEAR)
+
+
+REPORT_RULES_YEAR = "2022/23"
+"""A year of the report's period: `load_rules()` without a year gives that period's rules."""
 
 
 def max_asgsf_contribution(
@@ -108,6 +234,11 @@ def _therapy_labels(therapy: pd.Series) -> pd.Series:
     codes = cat.cat.codes.to_numpy()
     labels = np.array([*mapped, NOT_RECORDED], dtype=object)
     return pd.Series(pd.Categorical(labels[codes]), index=therapy.index)
+
+
+def therapy_labels(therapy: pd.Series) -> pd.Series:
+    """Canonical therapy labels as the spend tables show them (blank -> 'Not recorded')."""
+    return _therapy_labels(therapy)
 
 
 SHARE_SIDES = (

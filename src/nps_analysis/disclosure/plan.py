@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nps_analysis.disclosure.intervals import ProtectionRule
 from nps_analysis.disclosure.protection import protect
-from nps_analysis.disclosure.release import CHECKS_FILE, build_model, read_cells
+from nps_analysis.disclosure.release import analysis_cells, build_model
 
 PLAN_FILE = "suppression_plan.json"
 
@@ -34,16 +34,6 @@ class PlanResult:
     violations: int
 
 
-def _cells_of(folder: Path, prefix: str) -> list[dict]:
-    records = read_cells(folder.parent) if (folder / CHECKS_FILE).is_file() else []
-    own = folder.name
-    return [
-        {**r, "table": f"{prefix}{r['table'][len(own) + 1 :]}"}
-        for r in records
-        if r["table"].startswith(f"{own}/")
-    ]
-
-
 def plan_protection(
     checker_dir: str | Path,
     upstream: Sequence[str | Path] = (),
@@ -55,13 +45,8 @@ def plan_protection(
     """Protect the cells in `checker_dir` jointly with the (fixed) cells of `upstream` checker
     folders; write the plan (possibly empty) to `checker_dir/suppression_plan.json`."""
     folder = Path(checker_dir)
-    own = _cells_of(folder, "own/")
-    fixed = [
-        cell
-        for i, up in enumerate(upstream)
-        for cell in _cells_of(Path(up), f"upstream{i}/")
-        if Path(up).is_dir()
-    ]
+    own = analysis_cells(folder, "own/")
+    fixed = [cell for i, up in enumerate(upstream) for cell in analysis_cells(up, f"upstream{i}/")]
     extra: tuple[tuple[str, int, str], ...] = ()
     passed, rounds, violations = True, 0, 0
     if any(c["value"] is None for c in own):

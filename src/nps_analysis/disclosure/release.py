@@ -48,11 +48,22 @@ def read_cells(checker_root: str | Path) -> list[dict[str, Any]]:
     root = Path(checker_root)
     records: list[dict[str, Any]] = []
     for path in sorted(root.glob(f"**/{CHECKS_FILE}")):
-        analysis = path.parent.relative_to(root).as_posix()
-        for name, table in json.loads(path.read_text(encoding="utf-8"))["tables"].items():
-            for cell in table.get("cells", []):
-                records.append({**cell, "table": f"{analysis}/{name}"})
+        prefix = f"{path.parent.relative_to(root).as_posix()}/"
+        records += analysis_cells(path.parent, prefix)
     return records
+
+
+def analysis_cells(folder: str | Path, prefix: str = "") -> list[dict[str, Any]]:
+    """The count cells one analysis left in its checker folder, table names prefixed."""
+    path = Path(folder) / CHECKS_FILE
+    if not path.is_file():
+        return []
+    tables = json.loads(path.read_text(encoding="utf-8"))["tables"]
+    return [
+        {**cell, "table": f"{prefix}{name}"}
+        for name, table in tables.items()
+        for cell in table.get("cells", [])
+    ]
 
 
 def _region_raas() -> dict[str, tuple[str, ...]]:

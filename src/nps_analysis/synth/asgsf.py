@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nps_analysis.synth.apportion import controlled_round, ipf, largest_remainder
-from nps_analysis.synth.common import fig, published, raa_weights, raas, rng_for
+from nps_analysis.synth.common import STREAMS, fig, published, raa_weights, raas, rng_for
 
 YEARS = ("2018/19", "2019/20", "2020/21", "2021/22", "2022/23")
 FAMILY = "Family therapy"
@@ -173,4 +173,65 @@ def generate(params: dict[str, Any], concentration: float, seed: int) -> pd.Data
     )
     out = out.sort_values(["date_approved", "raa"], kind="mergesort").reset_index(drop=True)
     out.insert(0, "application_id", [f"SYN-A{i:06d}" for i in range(1, n + 1)])
+    out["child_ref"] = child_refs(out, p, seed)
     return out
+
+
+CHILD_REF_STREAM = 21
+"""Sub-stream of the packages' seed for `child_ref` (issue #21): drawing the children leaves every
+other column of the packages exactly as before."""
+
+
+def child_refs(packages: pd.DataFrame, params: dict[str, Any], seed: int) -> np.ndarray:
+    """A pseudonymous child per package: children with several packages in a year (ASSUMPTION).
+
+    Within each RAA, financial year, age and order type (so one child's packages agree on them),
+    packages in random order are grouped into children of 1 + Poisson(`packages_per_child_extra`)
+    packages, at most `max_packages_per_child`, and only while the child stays within the
+    2015/16-2024/25 fair access limits (therapy and assessments separately), so that no child
+    exceeds a limit without match funding; a match-funded package is a child of its own. Children
+    are not followed across years. References `SYN-C000001`... in order of first appearance.
+    """
+    from nps_analysis.asgsf.spend import rules_for
+
+    rng = np.random.default_rng([int(seed), STREAMS["asgsf_packages"], CHILD_REF_STREAM])
+    extra = float(params["packages_per_child_extra"])
+    most = int(params["max_packages_per_child"])
+    n = len(packages)
+    amount = packages["amount_gbp"].to_numpy(dtype=float)
+    assessment = packages["therapy_type"].to_numpy() == ASSESSMENTS
+    matched = packages["match_funded"].to_numpy(dtype=bool)
+    child = np.full(n, -1, dtype=np.int64)
+    keys = ["raa", "financial_year", "child_age", "order_type"]
+    limits_of = {}
+    for year in packages["financial_year"].unique():
+        rules = rules_for(str(year))
+        limits_of[year] = {True: rules.assessment_limit_gbp, False: rules.therapy_limit_gbp}
+    next_child = 0
+    for (_, year, _, _), idx in packages.groupby(keys, sort=True).indices.items():
+        limits = limits_of[year]
+        order = rng.permutation(idx)
+        sizes = np.minimum(1 + rng.poisson(extra, len(order)), most)
+        k, size, spent = 0, 0, {True: 0.0, False: 0.0}
+        for i in order:
+            kind = bool(assessment[i])
+            fits = (
+                size > 0
+                and size < sizes[k]
+                and not matched[i]
+                and spent[kind] + amount[i] <= limits[kind]
+            )
+            if not fits:
+                if size > 0:
+                    next_child, k = next_child + 1, k + 1
+                size, spent = 0, {True: 0.0, False: 0.0}
+            child[i] = next_child
+            size += 1
+            spent[kind] += amount[i]
+            if matched[i]:
+                size = most  # nothing joins a match-funded child
+        next_child += 1
+    _, first = np.unique(child, return_index=True)
+    rank = np.empty(next_child, dtype=np.int64)
+    rank[child[np.sort(first)]] = np.arange(1, len(first) + 1)
+    return np.array([f"SYN-C{r:06d}" for r in rank[child]], dtype=object)
