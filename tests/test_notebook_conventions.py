@@ -56,6 +56,55 @@ def test_writes_results_only_through_output_helper(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_defines_nothing_and_reads_no_private_attribute(path):
+    """Notebooks are thin: functions, classes and lambdas live in the package, and nothing
+    reaches into an object's private attributes (e.g. `out._released`)."""
+    import re
+
+    for cell in _load(path)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        where = f"{path.name} cell {cell.get('id')}"
+        assert not re.search(r"^\s*(async\s+)?(def|class)\s", source, re.M), (
+            f"{where}: a definition"
+        )
+        assert "lambda" not in source, f"{where}: a lambda (name the function in the package)"
+        assert not re.search(r"\b\w+\._[a-z]\w*", source), f"{where}: a private attribute"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_shows_no_raw_frame(path):
+    """Tables are shown only as released (`show_table` / `show_released`): no `display(...)` of
+    a frame and no cell ending in a bare frame expression (`out.released(...)`, `df.head()`)."""
+    import ast
+
+    framing = {"released", "unsuppressed", "manifest", "head", "tail", "describe"}
+    for cell in _load(path)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        where = f"{path.name} cell {cell.get('id')}"
+        tree = ast.parse("".join(cell["source"]))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "display"
+                and node.args
+                and isinstance(node.args[0], ast.Call)
+                and isinstance(node.args[0].func, ast.Attribute)
+                and node.args[0].func.attr in framing
+            ):
+                raise AssertionError(f"{where}: displays a raw frame")
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+            func = last.value.func
+            assert not (isinstance(func, ast.Attribute) and func.attr in framing), (
+                f"{where}: ends in a raw frame"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_is_a_pipeline_stage(path):
     dvc = (REPO / "dvc.yaml").read_text(encoding="utf-8")
     assert f"notebooks/{path.name}" in dvc, f"{path.name} is not run by any dvc.yaml stage"
