@@ -53,9 +53,10 @@ test-fast: install ## Unit tests only (skips notebook execution and pipeline run
 lab: install ## Open JupyterLab with the project kernel
 	$(BIN)/jupyter lab notebooks/
 
-lint: install ## ruff lint + format check
+lint: install ## ruff lint + format check, then mypy (configured in pyproject.toml)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 format: install ## Apply ruff formatting and fixes
 	$(BIN)/ruff check --fix src tests benchmarks

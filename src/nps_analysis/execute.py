@@ -68,7 +68,11 @@ def execute_notebook(
         (checker / PLAN_FILE).unlink(missing_ok=True)  # never an earlier run's plan
     _papermill(notebook, executed, parameters, kernel_name, progress)
     released_counts = checker is not None and (checker / CHECKS_FILE).is_file()
-    if released_counts and _protect(checker, [resolve(p) for p in protect_with]):
+    if (
+        released_counts
+        and checker is not None
+        and _protect(checker, [resolve(p) for p in protect_with])
+    ):
         _papermill(notebook, executed, parameters, kernel_name, progress)
     if reports_dir is not None:
         render_notebook(executed, reports_dir)

@@ -98,7 +98,7 @@ def as_decimal(x: Any) -> Decimal:
 def _denoise(q: Decimal) -> Decimal:
     """`q` (in units of the rounding quantum) to `SIGNIFICANT_DIGITS`, keeping `GUARD_DIGITS`."""
     position = min(q.adjusted() - (SIGNIFICANT_DIGITS - 1), -GUARD_DIGITS)
-    if q.as_tuple().exponent >= position:  # already no finer than that: nothing to remove
+    if int(q.as_tuple().exponent) >= position:  # already no finer than that: nothing to remove
         return q
     return q.quantize(_ONE.scaleb(position), rounding=ROUND_HALF_EVEN, context=_CTX)
 
@@ -150,12 +150,13 @@ def _round_float(x: float, digits: int, how: Rounding, base: Any) -> float:
 def round_values(
     x: pd.Series, digits: int = 0, how: Rounding | str = ..., *, base: Any = None
 ) -> pd.Series: ...
+# pandas has no stubs here (pd.Series is Any), so mypy sees the first signature as catching all
 @overload
-def round_values(
+def round_values(  # type: ignore[overload-cannot-match]
     x: np.ndarray | list, digits: int = 0, how: Rounding | str = ..., *, base: Any = None
 ) -> np.ndarray: ...
 @overload
-def round_values(
+def round_values(  # type: ignore[overload-cannot-match]
     x: float, digits: int = 0, how: Rounding | str = ..., *, base: Any = None
 ) -> float: ...
 def round_values(x, digits=0, how=Rounding.HALF_UP, *, base=None):

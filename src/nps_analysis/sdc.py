@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +162,7 @@ class ProtectedTable:
 def protect_counts(
     df: pd.DataFrame,
     counts: list[str],
-    derived: dict[str, str | tuple[str, ...]],
+    derived: Mapping[str, str | tuple[str, ...]],
     dims: list[str],
     config: SDCConfig,
     *,
@@ -268,8 +269,8 @@ def magnitude_table(
     failing: set[str] = set()
     labels = sorted(data["_cell"].unique())
     linked = bool(result.sdc.get("summary", {}).get("PresenceOfLinkedTableCheck"))
-    for check, cells in result.sdc.get("cells", {}).items():
-        if check == "PresenceOfLinkedTableCheck":
+    for check_name, cells in result.sdc.get("cells", {}).items():
+        if check_name == "PresenceOfLinkedTableCheck":
             continue  # recorded in the checker's log; the release-wide audit handles linkage
         for row, _col in cells:
             failing.add(labels[row])

@@ -62,7 +62,7 @@ class ValidationReport:
             parts = [r for r in self.results if r.dataset == name and r.frame is not None]
             if not parts:
                 continue
-            total = sum(len(r.frame) for r in parts)  # type: ignore[arg-type]
+            total = sum(len(r.frame) for r in parts if r.frame is not None)
             sources = " + ".join(
                 f"{len(r.frame):,} from {r.file}"  # type: ignore[arg-type]
                 + (f" (sheet '{r.sheet}')" if r.sheet else "")

@@ -12,6 +12,7 @@ at or above it); `nps_analysis.asgsf.scenario_2025` forms per-child annual total
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -91,9 +92,9 @@ class FairAccessRules:
         y = fy_start(financial_year)
         return fy_start(self.valid_from_year) <= y <= fy_start(self.valid_to_year)
 
-    def require(self, years: object) -> FairAccessRules:
+    def require(self, years: str | Iterable[object]) -> FairAccessRules:
         """These rules, or RulesYearError naming the years (one label or many) they do not cover."""
-        labels = [years] if isinstance(years, str) else [str(y) for y in years]  # type: ignore[union-attr]
+        labels = [years] if isinstance(years, str) else [str(y) for y in years]
         wrong = sorted({y for y in labels if not self.covers(y)})
         if wrong:
             raise RulesYearError(
@@ -172,10 +173,10 @@ def rules_for(financial_year: str, table: pd.DataFrame | None = None) -> FairAcc
     )
 
 
-def rules_for_years(years: object) -> FairAccessRules:
+def rules_for_years(years: Iterable[object]) -> FairAccessRules:
     """The one set of rules covering every year in `years`; RulesYearError if the years span a
     change of rules (analyse each period with its own rules)."""
-    labels = sorted({str(y) for y in years}, key=fy_start)  # type: ignore[union-attr]
+    labels = sorted({str(y) for y in years}, key=fy_start)
     if not labels:
         raise RulesYearError("no financial years given")
     rules = rules_for(labels[-1])

@@ -32,10 +32,10 @@ def fy_label(start: int) -> str:
 
 def fy_starts(labels: Iterable[str]) -> np.ndarray:
     """Start years for many labels (parse each distinct label once)."""
-    labels = pd.Index(list(labels))
-    uniq = labels.unique()
+    index = pd.Index(list(labels))
+    uniq = index.unique()
     lookup = {lab: fy_start(lab) for lab in uniq}
-    return np.asarray([lookup[lab] for lab in labels], dtype=int)
+    return np.asarray([lookup[lab] for lab in index], dtype=int)
 
 
 def fy_span(first: str | int, last: str | int) -> list[str]:

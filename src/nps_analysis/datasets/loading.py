@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from os import PathLike
 from pathlib import Path
 
 import pandas as pd
@@ -187,7 +188,9 @@ def check_path(
     return results
 
 
-def load_dataset(name: str, path: str | Path, *, therapy_map: Path | None = None) -> pd.DataFrame:
+def load_dataset(
+    name: str, path: str | PathLike[str], *, therapy_map: Path | None = None
+) -> pd.DataFrame:
     """Read CSV/Excel/LibreOffice/Parquet `path` as data set `name`, validate it and return a
     typed frame.
 

@@ -204,7 +204,7 @@ def _utf16_order(data: bytes) -> str:
 
 
 def _first_lines(text: str, n: int) -> list[str]:
-    lines = []
+    lines: list[str] = []
     start = 0
     while len(lines) < n and start < len(text):
         end = text.find("\n", start)

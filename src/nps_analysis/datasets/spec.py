@@ -145,7 +145,8 @@ def get_spec(name: str) -> DatasetSpec:
     for col in raw["columns"]:
         if col["type"] not in COLUMN_TYPES:
             raise ValueError(f"spec {name}: column {col['name']} has unknown type {col['type']!r}")
-        columns.append(ColumnSpec(**{k: (str(v) if k == "example" else v) for k, v in col.items()}))
+        fields: dict[str, Any] = {k: (str(v) if k == "example" else v) for k, v in col.items()}
+        columns.append(ColumnSpec(**fields))
     return DatasetSpec(
         name=raw["name"],
         title=raw["title"],

@@ -14,6 +14,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from nps_analysis.datasets.dictionary import TYPE_LABELS
 from nps_analysis.datasets.reading import LISTS_SHEET, README_SHEET, TEMPLATE_TITLE
@@ -77,6 +78,7 @@ def column_width(col: ColumnSpec) -> int:
 
 def _readme(wb: Workbook) -> None:
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook opens on its one worksheet
     ws.title = README_SHEET
     rows: list[tuple[str, ...]] = [
         (TEMPLATE_TITLE,),
@@ -121,8 +123,8 @@ def _readme(wb: Workbook) -> None:
         cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFG", (16, 28, 14, 10, 12, 50, 90), strict=True):
         ws.column_dimensions[letter].width = width
-    for row in ws.iter_rows(min_row=8, min_col=6, max_col=7):
-        for cell in row:
+    for sheet_row in ws.iter_rows(min_row=8, min_col=6, max_col=7):
+        for cell in sheet_row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 

@@ -85,9 +85,8 @@ def table_cells(
             if pd.isna(raw):
                 continue  # nothing released (not applicable)
             members = {**fixed, **base}
-            extra = declaration.members.get(column, {})
-            if callable(extra):
-                extra = extra(row)
+            spec = declaration.members.get(column, {})
+            extra = spec(row) if callable(spec) else spec
             if extra is None:
                 continue  # a count the data dictionary cannot describe: protected within its table
             for key, value in extra.items():

@@ -17,12 +17,14 @@ One frozen value per table, passed to `OutputWriter.table(df, name, disclosure=.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 Members = Mapping[str, Any]
+# A count column's members: fixed, or computed from the row (None: the count is no one cell).
+RowMembers = Members | Callable[[dict[str, Any]], Members | None]
 
 
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -33,17 +35,18 @@ def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Disclosure:
     """A table's disclosure-control declaration (see the module docstring)."""
 
-    counts: tuple[str, ...] = ()
-    derived: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
-    dims: tuple[str, ...] | None = None
+    # Sequences of column names are accepted and stored as tuples (see __post_init__).
+    counts: Sequence[str] = ()
+    derived: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    dims: Sequence[str] | None = None
     min_dof: int | None = None
     safe_reason: str | None = None
-    hidden_counts: tuple[str, ...] = ()
+    hidden_counts: Sequence[str] = ()
     population: str | None = None
-    members: Mapping[str, Members] = field(default_factory=dict)
+    members: Mapping[str, RowMembers] = field(default_factory=dict)
     dimensions: Mapping[str, str] = field(default_factory=dict)
     populations: Mapping[str, str] = field(default_factory=dict)
-    grid: tuple[str, ...] = ()
+    grid: Sequence[str] = ()
     withhold: str | None = None
 
     def __post_init__(self) -> None:

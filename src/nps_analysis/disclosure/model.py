@@ -114,10 +114,10 @@ def ratio_relations(
     integers, so a strict bound (the open end of a rounding window) becomes `<= -1` exactly."""
     lo, hi, lo_open, hi_open = _window(shown, decimals, convention)
     k = 2 * 10**decimals * scale  # k * part / whole lies in <lo, hi>
-    common = {"source": source, "population": population, "derived_from": derived_from}
+    common = (source, population, derived_from)
     return (
-        Relation(((k, part), (-lo, whole)), 1 if lo_open else 0, math.inf, **common),
-        Relation(((k, part), (-hi, whole)), -math.inf, -1 if hi_open else 0, **common),
+        Relation(((k, part), (-lo, whole)), 1 if lo_open else 0, math.inf, *common),
+        Relation(((k, part), (-hi, whole)), -math.inf, -1 if hi_open else 0, *common),
     )
 
 

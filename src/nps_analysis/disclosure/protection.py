@@ -151,11 +151,17 @@ def protect(
         hidden = set(extra)
         current = [dataclasses.replace(c, value=None) if c.key in hidden else c for c in cells]
         kept = [r for r in relations if not hidden & set(r.derived_from)]
-        options = {"suppressed_bounds": suppressed_bounds}
-        report = audit(dimensions, current, kept, rule=rule, time_limit=time_limit, **options)
+        report = audit(
+            dimensions,
+            current,
+            kept,
+            rule=rule,
+            time_limit=time_limit,
+            suppressed_bounds=suppressed_bounds,
+        )
         if report.passed or rounds == max_rounds:
             break
-        system = build_system(dimensions, current, kept, **options)
+        system = build_system(dimensions, current, kept, suppressed_bounds=suppressed_bounds)
         patterns = _Patterns(system, kept, allowed - hidden, values)
         for v in _ordered(report.violations):
             exact = v.status == "exact"

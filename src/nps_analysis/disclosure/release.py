@@ -111,7 +111,7 @@ def build_model(
     full = categories(seen, known)
     cells = []
     for record in translated:
-        members = {}
+        members: dict[str, str | tuple[str, ...]] = {}
         for dimension, value in record["members"].items():
             if isinstance(value, str) and value.startswith(NOT_PREFIX):
                 excluded = value[len(NOT_PREFIX) :]

@@ -95,12 +95,12 @@ class _Population:
         for i, j in _junction_tree(self.cliques):
             sep = [d for d in self.cliques[i] if d in self.cliques[j]]
             shape = [self.size[d] for d in sep] or [1]
-            keys = []
+            keys: list[np.ndarray] = []
             for k in (i, j):
-                cols = [self.cliques[k].index(d) for d in sep]
+                positions = [self.cliques[k].index(d) for d in sep]
                 grid = self.grids[k]
                 keys.append(
-                    np.ravel_multi_index(tuple(grid[:, cols].T), shape)
+                    np.asarray(np.ravel_multi_index(tuple(grid[:, positions].T), shape))
                     if sep
                     else np.zeros(len(grid), dtype=np.int64)
                 )

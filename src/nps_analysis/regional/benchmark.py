@@ -585,7 +585,7 @@ def disclosure(
         population=indicator.population,
         members=members,
         populations=populations,
-        dimensions={"comparators": ""},
+        dimensions={"comparators": "", "count_basis": "case_return"},
         grid=() if indicator.name == "open_cases" else ("raa",),
     )
 
@@ -802,6 +802,8 @@ def dot_figure(released: pd.DataFrame, indicator: Indicator, *, area: str, sourc
         ("comparator_rate", "D", colour[2], "Comparator group"),
     ):
         values = pd.to_numeric(shown[column], errors="coerce").to_numpy(float)
+        if np.isnan(values).all():  # all suppressed: nothing to draw (the caption says so)
+            continue
         ax.scatter(values, y, marker=marker, color=c, s=36, zorder=3, label=label)
     target = float(shown["england_rate"].iloc[0])
     ax.axvline(target, color="#3d3d3d", linewidth=1.5, label=f"England {_fmt(target, indicator)}")

@@ -73,7 +73,7 @@ def sort_returns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _day(value: object) -> str:
-    ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    ts = pd.Timestamp(value)
     return f"{ts.day} {ts:%b %Y}"
 
 

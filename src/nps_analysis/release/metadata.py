@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -338,7 +339,7 @@ def load_specs(spec_dir: str | Path = SPEC_DIR) -> dict[str, AnalysisSpec]:
     return specs
 
 
-def analysis_of(output_dir: str | Path, table: str | None = None) -> str:
+def analysis_of(output_dir: str | PathLike[str], table: str | None = None) -> str:
     """The analysis an output folder belongs to (``outputs/regions/eastern`` -> the regional
     one). A folder of another name (a test's temporary folder) falls back on the one analysis
     that releases `table`; when several do, pass ``analysis=`` to the caller."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ OUTPUT_METADATA_KEY = "nps_release"
 """Key of the display metadata the report renderer reads (table name, audience)."""
 
 
-def data_href(output_dir: str | Path, relative: str) -> str:
+def data_href(output_dir: str | PathLike[str], relative: str) -> str:
     """Link from a report page (``outputs/reports/``) to a file of an analysis folder."""
     folder = Path(output_dir)
     inner = (
@@ -31,7 +32,7 @@ OWN_DATA_SUFFIX = "-own-data"
 """Suffix of an own-data run's analysis folder (`nps run --region ... --data-dir ...`)."""
 
 
-def region_of_folder(output_dir: str | Path) -> str | None:
+def region_of_folder(output_dir: str | PathLike[str]) -> str | None:
     """``outputs/regions/south-west`` (or an own-data run's ``regions/south-west-own-data``)
     -> ``"South West"`` (None for other folders)."""
     from nps_analysis.regions import PAN_REGIONS

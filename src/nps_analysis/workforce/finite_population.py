@@ -13,10 +13,12 @@ Two answers for the population count K (e.g. RAAs in England with a DDP skills g
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 
-ArrayLike = np.ndarray | pd.Series | int
+ArrayLike: TypeAlias = np.ndarray | pd.Series | int
 
 
 def _ints(*values: ArrayLike) -> tuple[np.ndarray, ...]:
