@@ -18,13 +18,14 @@ import html
 import io
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.axes import Axes
+    from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
 
 
@@ -205,7 +206,7 @@ def _direct_label(ax: Axes, x: object, y: float, text: str, colour: str) -> None
 direct_label = _direct_label
 
 
-def segment_labels(ax: Axes, bars: object, labels: Sequence[str], colour: str) -> None:
+def segment_labels(ax: Axes, bars: BarContainer, labels: Sequence[str], colour: str) -> None:
     """Labels in the middle of stacked segments, on a solid box of the segment's colour so they
     stay readable over hatching."""
     for text in ax.bar_label(
@@ -351,7 +352,7 @@ def _tick_names(ax: Axes, values: Sequence[float]) -> list[object]:
     ]
 
 
-def _floats(values: Sequence[object]) -> list[float] | None:
+def _floats(values: Sequence[Any]) -> list[float] | None:
     try:
         return [float(v) for v in values]
     except (TypeError, ValueError):
@@ -382,19 +383,27 @@ def describe_figure(
         xlabel = ax.get_xlabel() or "category"
         for container in ax.containers:
             if isinstance(container, BarContainer):
-                xs = _tick_names(ax, [b.get_x() + b.get_width() / 2 for b in container])
-                ys = [b.get_height() for b in container]
+                bar_names = _tick_names(ax, [b.get_x() + b.get_width() / 2 for b in container])
+                heights = [b.get_height() for b in container]
                 label = container.get_label()
                 lead = f"{label}: " if label and not label.startswith("_") else ""
-                parts.append(f"Bars of {what} by {xlabel}, {lead}{_series_text(xs, ys, dp)}")
+                parts.append(
+                    f"Bars of {what} by {xlabel}, {lead}{_series_text(bar_names, heights, dp)}"
+                )
         for line in ax.get_lines():
-            xs, ys = list(line.get_xdata()), list(line.get_ydata())
+            # matplotlib types the data as ArrayLike; a Line2D's data is always a sequence
+            xs = list(cast("Sequence[Any]", line.get_xdata()))
+            ys = list(cast("Sequence[Any]", line.get_ydata()))
             if line.get_linestyle() == "None" and line.get_marker() in ("|", "_"):
                 continue  # the caps of error bars
             if len(xs) < 2 or len(set(map(str, ys))) <= 1:  # reference lines, single points
                 continue
-            label = line.get_label()
-            lead = f"{label}: " if label and not label.startswith("_") else ""
+            series = line.get_label()
+            lead = (
+                f"{series}: "
+                if isinstance(series, str) and series and not series.startswith("_")
+                else ""
+            )
             numbers = _floats(ys)
             if numbers is None:  # categories on the y axis (a dot plot): read along x
                 values = _floats(xs)
@@ -415,12 +424,17 @@ def describe_figure(
                 f"Colour-coded grid of {what} by {xlabel}; the values are in the table of the same name"
             )
         if not parts and ax.collections:
-            count = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
+            count = sum(
+                len(cast(Sized, c.get_offsets()))  # typed ArrayLike; always an array of points
+                for c in ax.collections
+                if hasattr(c, "get_offsets")
+            )
             parts.append(f"{count} points of {what} against {xlabel}")
     title = titles[0] if titles else (fig.get_suptitle() or "Chart")
     if take_titles:
+        locs: tuple[Literal["left", "center", "right"], ...] = ("left", "center", "right")
         for ax in fig.axes:
-            for loc in ("left", "center", "right"):
+            for loc in locs:
                 ax.set_title("", loc=loc)
     alt = f"{title}. " + ". ".join(parts) + "." if parts else f"{title}."
     return ChartDescription(

@@ -8,6 +8,7 @@ cell becomes a :class:`~nps_analysis.errors.Problem` naming file, row and column
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,7 +83,7 @@ STEP_TERMS = [
 ]
 """The published model's covariates and the factors the report calls non-significant (s6)."""
 
-TABLE_DIMENSIONS: dict[str, dict[str, list[str] | None]] = {
+TABLE_DIMENSIONS: dict[str, dict[str, Sequence[str] | None]] = {
     "open_support_cases": {
         "recipient_group": _GROUPS,
         "child_age_band": ["all", "0-4", "5-11", "12-15", "16-18", "not_reported"],
@@ -222,7 +223,7 @@ def _percent_in_range(df: pd.DataFrame) -> pd.Series:
     return ~pct | df["value"].between(-100, 1000)
 
 
-def _dimension_column(allowed: list[str] | None) -> pa.Column:
+def _dimension_column(allowed: Sequence[str] | None) -> pa.Column:
     if allowed is None:
         return pa.Column(str)
     return pa.Column(str, pa.Check.isin(["", *allowed]), name=None)

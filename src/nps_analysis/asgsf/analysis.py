@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -30,9 +30,12 @@ from nps_analysis.figure_check import CHECK_COLUMNS, check_figures
 from nps_analysis.rounding import Rounding, round_values
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     from matplotlib.figure import Figure
 
     from nps_analysis.outputs import OutputWriter
+    from nps_analysis.provenance import DataKind
 
 REPORT_FIRST_YEAR = "2018/19"
 REPORT_LAST_YEAR = "2022/23"
@@ -198,8 +201,8 @@ def published_check(res: AsgsfResults) -> pd.DataFrame:
     values: dict[str, float] = {}
     for r in pub.itertuples():
         if r.measure == "growth_percent":
-            values[r.figure_id] = growth.pct_change(
-                totals[REPORT_LAST_YEAR], totals[REPORT_FIRST_YEAR]
+            values[r.figure_id] = float(
+                growth.pct_change(totals[REPORT_LAST_YEAR], totals[REPORT_FIRST_YEAR])
             )
         elif r.measure == "packages" and r.therapy_type == "all":
             values[r.figure_id] = float(totals.get(r.financial_year, np.nan))
@@ -247,6 +250,14 @@ def _released_fits(res: AsgsfResults, released_trends: pd.DataFrame) -> dict[str
     return fits
 
 
+class _TableOptions(TypedDict, total=False):
+    """Keyword options of `OutputWriter.table`."""
+
+    data_kind: DataKind | str | None
+    sort_by: Iterable[str] | None
+    disclosure: Disclosure | None
+
+
 def write_outputs(
     res: AsgsfResults, out: OutputWriter, *, check: pd.DataFrame | None = None
 ) -> dict[str, Path | None]:
@@ -258,7 +269,7 @@ def write_outputs(
     """
     paths: dict[str, Path | None] = {}
 
-    def table(df: pd.DataFrame, name: str, **kw: object) -> bool:
+    def table(df: pd.DataFrame, name: str, **kw: Unpack[_TableOptions]) -> bool:
         paths[f"tables/{name}.csv"] = out.table(df, name, **kw)
         return paths[f"tables/{name}.csv"] is not None
 

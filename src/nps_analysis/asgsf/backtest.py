@@ -16,7 +16,7 @@ these few years, not a measure of accuracy in general.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -84,6 +84,14 @@ def _row(
     }
 
 
+class RollingOptions(TypedDict, total=False):
+    """Keyword options of `rolling_origin`, passed on by `backtest_table`."""
+
+    dispersion_threshold: float
+    n_draws: int
+    seed: int
+
+
 def rolling_origin(
     fit: trends.TrendFit,
     *,
@@ -125,7 +133,7 @@ def rolling_origin(
     return out
 
 
-def backtest_table(fits: dict[str, trends.TrendFit], **kw: object) -> pd.DataFrame:
+def backtest_table(fits: dict[str, trends.TrendFit], **kw: Unpack[RollingOptions]) -> pd.DataFrame:
     """`rolling_origin` for every fitted series, stacked (the published backtest table)."""
     frames = [rolling_origin(f, **kw) for f in fits.values() if f.fitted_ok]
     frames = [f for f in frames if not f.empty]

@@ -75,7 +75,7 @@ counts up to and including 2018/19 are not comparable with the counts after it."
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
-def _normalise(label: str) -> str:
+def _normalise(label: object) -> str:
     return _NON_ALNUM.sub(" ", str(label).lower()).strip()
 
 

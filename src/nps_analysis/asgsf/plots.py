@@ -184,13 +184,13 @@ def therapy_mix(by_year: pd.DataFrame, area: str) -> Figure:
 
 
 def _grid(
-    n: int, ncols: int = 3, width: float = 10, row_height: float = 3.6, **kw: object
+    n: int, ncols: int = 3, width: float = 10, row_height: float = 3.6, *, sharex: bool = False
 ) -> tuple[Figure, list]:
     nrows = max(1, math.ceil(n / ncols))
     fig, ax = new_figure(width, row_height * nrows)
     ax.remove()
     fig.set_layout_engine("constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kw).ravel().tolist()
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex).ravel().tolist()
     for extra in axes[n:]:
         extra.set_visible(False)
     return fig, axes[:n]
@@ -200,12 +200,8 @@ def _wrap(text: str, width: int = 44) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else ""
 
 
-def _by_year(
-    df: pd.DataFrame | None, years: list[str], series: str | None = None
-) -> pd.Series | None:
+def _by_year(df: pd.DataFrame, years: list[str], series: str | None = None) -> pd.Series:
     """Released packages per financial year (suppressed cells NaN), from a long released table."""
-    if df is None:
-        return None
     rows = df if series is None else df[df["series"] == series]
     values = pd.to_numeric(rows.set_index("financial_year")["packages"], errors="coerce")
     return values.reindex(years)
@@ -496,8 +492,8 @@ def regional_cost_chart(costs: pd.DataFrame, area: str) -> Figure:
             parts.append(f"{therapy}: all values suppressed")
             continue
         hi, lo = shown.loc[shown["_r"].idxmax()], shown.loc[shown["_r"].idxmin()]
-        own = shown.loc[shown["region"] == area, "_r"]
-        mine = f", {area} {float(own.iloc[0]):.2f}" if len(own) else ""
+        own_ratio = shown.loc[shown["region"] == area, "_r"]
+        mine = f", {area} {float(own_ratio.iloc[0]):.2f}" if len(own_ratio) else ""
         parts.append(
             f"{therapy}: highest {hi['region']} {hi['_r']:.2f}, lowest {lo['region']} "
             f"{lo['_r']:.2f}{mine}"

@@ -364,7 +364,10 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
                 ),
                 fix="check the cell: a whole column or file pasted into one cell?",
             )
-        arr = pd.array(np.where(blank_u, None, u.to_numpy(dtype=object))[codes], dtype="string")
+        arr = pd.array(
+            np.where(blank_u, None, u.to_numpy(dtype=object))[codes],  # type: ignore[call-overload]
+            dtype="string",
+        )
         if col.unique:
             _check_unique_ids(pd.Series(arr), col.name, ctx)
         return arr
@@ -436,7 +439,7 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
             cells.flag(
                 bad_u,
                 rule=rule,
-                message=lambda v, noun=noun: f"unknown {noun}{_did_you_mean(v, vocab.values)}",
+                message=lambda v: f"unknown {noun}{_did_you_mean(v, vocab.values)}",
                 fix=(
                     f"use a name from the {col.vocab_name} list ({vocab.source})"
                     + (
@@ -472,17 +475,17 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
         )
         return pd.DatetimeIndex(dt_u.to_numpy()[codes]).as_unit("ns")
     if kind == "financial_year":
-        canon_u, _ = _parse_fy(u)
-        bad_u = (canon_u == "") & ~blank_u
+        fy_u, _ = _parse_fy(u)
+        bad_u = (fy_u == "") & ~blank_u
         cells.flag(
             bad_u,
             rule="bad_financial_year",
             message=f"'{col.name}' must be a financial year written YYYY/YY",
             fix="write e.g. 2018/19 (the second year is the first plus one)",
         )
-        present = sorted(set(canon_u) - {""})
+        present = sorted(set(fy_u) - {""})
         pos = {v: i for i, v in enumerate(present)}
-        cat_u = np.array([pos.get(c, -1) for c in canon_u], dtype="int64")
+        cat_u = np.array([pos.get(c, -1) for c in fy_u], dtype="int64")
         return pd.Categorical.from_codes(cat_u[codes], categories=present, ordered=True)
     raise ValueError(f"unknown column type {kind!r}")  # pragma: no cover
 

@@ -144,7 +144,7 @@ def read_agency_sheet(path: str | Path = ASGLB_FILE, sheet: str = SHEET_CHILDREN
     kind = kind.mask(code.isna() & name.str.isupper().fillna(False), "region")
     kind = kind.mask(body.index == raw.index[first], "england")
     values = body.iloc[:, 2:].copy()
-    values.columns = labels
+    values.columns = pd.Index(labels)
     # The workbook repeats a few columns verbatim (a formatting artefact): keep the first copy.
     dup = values.columns.duplicated()
     values = values.loc[:, ~dup]

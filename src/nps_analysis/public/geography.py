@@ -349,7 +349,8 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
                 )
             )
         for column in ("predecessors", "successors"):
-            for code in filter(None, raw.loc[i, column].split(";")):
+            cell: str = raw.loc[i, column]
+            for code in filter(None, cell.split(";")):
                 if code not in known:
                     problems.append(
                         _version_problem(

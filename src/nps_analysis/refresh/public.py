@@ -101,9 +101,10 @@ def check_files(files: list[Path], spec: releases.ReleaseSpec) -> pd.DataFrame:
     if problems:
         raise InputDataError(problems)
     if routes is None:
+        expected = spec.file_for("adoptions_la")
         raise history.RefreshRefused(
             f"none of the files is the LA adoption file of {spec.release} "
-            f"({spec.file_for('adoptions_la').name if spec.file_for('adoptions_la') else 'none in spec'})"
+            f"({expected.name if expected else 'none in spec'})"
         )
     return routes
 

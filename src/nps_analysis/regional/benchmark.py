@@ -480,13 +480,15 @@ def _add_limits(
     both ends of the population range (rates per 1,000 only)."""
     target = float(table["england_rate"].iloc[0]) if len(table) else np.nan
     size = table["base"] if indicator.kind == "share" else table["denominator"]
+    ends: list[list[str]] | None
     if indicator.limits == QUARTERS:
         units = everyone.merge(population, on=["region", "raa"]).assign(unit=lambda d: d["raa"])
         reference = _rate(units, indicator)["rate"]
         table["band"] = quarter_band(table["rate"], reference)
         ends = [quarter_band(table[c], reference) for c in ("rate_low", "rate_high")]
     else:
-        limits, ends_limits = {}, {"low": {}, "high": {}}
+        limits: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        ends_limits: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]] = {"low": {}, "high": {}}
         for c in coverages:
             if indicator.limits == POISSON:
                 limits[c] = poisson_limits(target, size, c)
@@ -632,10 +634,14 @@ def benchmark_tables(
     if "asgsf_packages" in own and "asgsf_packages" in national:
         year = benchmark_year(national["asgsf_packages"], p["financial_year"])
         as_at = fy_start(year) + 1
-        mine = package_values(own["asgsf_packages"], year)
-        theirs = package_values(national["asgsf_packages"], year)
-        for name in mine:
-            values[name] = (mine[name].assign(financial_year=year), theirs[name], as_at)
+        own_counts = package_values(own["asgsf_packages"], year)
+        national_counts = package_values(national["asgsf_packages"], year)
+        for name in own_counts:
+            values[name] = (
+                own_counts[name].assign(financial_year=year),
+                national_counts[name],
+                as_at,
+            )
     if "open_cases" in own and "open_cases" in national:
         which = benchmarked_return(national["open_cases"], p["open_cases_return"])
         values["open_cases"] = (

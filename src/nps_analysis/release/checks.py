@@ -350,7 +350,7 @@ def _released_table_problems(
             )
         ]
     frame = _read_csv(folder, spec.name)
-    if frame is None:
+    if folder is None or frame is None:  # no folder: no CSV either
         where_csv = folder / "tables" if folder is not None else "no folder"
         return [Problem(where, check, f"table {label!r} has no released CSV in {where_csv}", label)]
     found = []

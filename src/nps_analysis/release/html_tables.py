@@ -69,7 +69,7 @@ def render_table_html(
     gt = gt.tab_header(title=spec.title_for(context, full))
     if stub is not None:
         gt = gt.tab_stubhead(label=stub.header_for(values))
-    gt = gt.cols_label(**{c.col_name: c.header_for(values) for c in columns if c is not stub})
+    gt = gt.cols_label(cases={c.col_name: c.header_for(values) for c in columns if c is not stub})
     numeric = [c.col_name for c in columns if c.is_numeric and c is not stub]
     other = [c.col_name for c in columns if not c.is_numeric and c is not stub]
     if numeric:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.declaration import Disclosure, RowMembers
 from nps_analysis.disclosure.vocabulary import CASES, PACKAGES, STAFF, YES_NO
 from nps_analysis.outputs import OutputWriter
 from nps_analysis.workforce.check import published_check
@@ -104,7 +104,7 @@ def run_analysis(
     }
     cs = in_area(cases, region) if cases is not None else None
     per_cases = fte_per_cases(wf, cs, unit, area) if cs is not None and not cs.empty else None
-    if per_cases is None:
+    if per_cases is None or cs is None:  # per_cases is None whenever cs is
         notes.append("No open-case data: FTE per 100 open support cases not computed.")
     else:
         latest = cs["period_end"].max()
@@ -366,7 +366,7 @@ RECORDED = {"trained_{skill}": YES_NO}
 """A base count counts staff whose training flag for that skill is recorded (yes or no)."""
 
 
-def opportunity_members(res: WorkforceResults) -> dict[str, object]:
+def opportunity_members(res: WorkforceResults) -> dict[str, RowMembers]:
     """What the counts of the in-house table count: trained staff (practitioners: in the
     practitioner roles), and packages of the demand year in the categories mapped to the skill
     (`packages`: in the RAAs with training data)."""

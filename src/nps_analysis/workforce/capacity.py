@@ -63,8 +63,8 @@ def practitioner_fte(
         else pd.DataFrame(columns=[*by, *CAPACITY_COLUMNS])
     )
     out = long.groupby([*by, "skill"], sort=False)[["practitioner_staff", "practitioner_fte"]].sum()
-    groups = workforce[by].astype(str).drop_duplicates() if by else None
     if by:
+        groups = workforce[by].astype(str).drop_duplicates()
         index = pd.MultiIndex.from_frame(
             groups.merge(pd.DataFrame({"skill": skill_list}), how="cross")
         )

@@ -210,12 +210,14 @@ def skills_heatmap(status: pd.DataFrame) -> Figure:
     for s in order:
         values = counts[s].to_numpy(float)
         if s == STATUS_NOT_REPORTED:
-            style = {"color": "white", "hatch": "//", "edgecolor": "#505a5f"}
+            colour, hatch, edge = "white", "//", "#505a5f"
         else:
             i = coloured.index(s)
-            style = {"color": PALETTE[i], "hatch": HATCHES[i], "edgecolor": "white"}
-        bars = ax.barh(y, values, left=left, label=s, height=0.6, **style)
-        segment_labels(ax, bars, [f"{v:.0f}" if v >= 1 else "" for v in values], style["color"])
+            colour, hatch, edge = PALETTE[i], HATCHES[i], "white"
+        bars = ax.barh(
+            y, values, left=left, label=s, height=0.6, color=colour, hatch=hatch, edgecolor=edge
+        )
+        segment_labels(ax, bars, [f"{v:.0f}" if v >= 1 else "" for v in values], colour)
         left += values
     for yi, g in zip(y, gaps, strict=True):
         ax.annotate(
