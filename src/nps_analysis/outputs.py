@@ -82,6 +82,7 @@ class OutputWriter:
         self._raw: dict[str, pd.DataFrame] = {}
         self._declarations: dict[str, Disclosure] = {}
         self._cells: dict[str, list[dict]] = {}
+        self._kinds: dict[str, DataKind] = {}
         self._checks: dict[str, dict[str, object]] = {}
         self._plan = read_plan(checker_dir_for(self.output_dir))
 
@@ -139,6 +140,7 @@ class OutputWriter:
             out, status, note = self._apply_plan(name, out, declaration, status, note)
             self._raw[name] = df.reset_index(drop=True).copy()
             self._declarations[name] = declaration
+            self._kinds[name] = kind
             self._cells[name] = table_cells(name, out, declaration, self._audit_context())
         out = out.drop(columns=list(declaration.hidden_counts))
         path = self.tables_dir / f"{name}.csv"
@@ -430,6 +432,7 @@ class OutputWriter:
         tables = {}
         for name, declaration in self._declarations.items():
             tables[name] = {
+                "data_kind": self._kinds.get(name, DataKind(self.data_kind)).value,
                 "checks": self._checks.get(name, {}),
                 "population": declaration.population,
                 "cells": self._cells.get(name, []),

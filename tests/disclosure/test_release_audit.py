@@ -170,3 +170,25 @@ def test_read_cells_prefixes_tables_with_their_analysis(roots) -> None:
     _write_linked(release)
     tables = {c["table"] for c in read_cells(checker)}
     assert tables == {"asgsf/by_year_therapy", "asgsf/demand"}
+
+
+def test_only_real_microdata_blocks_the_release(roots) -> None:
+    """The synthetic default records what a real run would refuse; microdata is refused."""
+    release, checker = roots
+    _write_linked(release)
+    synthetic = audit_release(checker, min_width=10, time_limit=30)
+    assert not synthetic.passed and not synthetic.blocking
+    out = OutputWriter(release / "asgsf", data_kind="microdata")
+    frame = pd.read_csv(release / "asgsf" / "tables" / "by_year_therapy.csv")
+    out.table(
+        frame.assign(packages=[50, 60, 70, 4, 40, 80]), "by_year_therapy", disclosure=PACKAGES
+    )
+    mapped = {"financial_year": "2022/23", "therapy_type": ("Psychotherapy", "Creative therapies")}
+    out.table(
+        pd.DataFrame({"skill": ["DDP"], "packages": [84]}),
+        "demand",
+        disclosure=PACKAGES.but(dims=(), dimensions={"skill": ""}, members={"packages": mapped}),
+    )
+    out.write_manifest()
+    real = audit_release(checker, min_width=10, time_limit=30)
+    assert not real.passed and real.blocking

@@ -34,6 +34,8 @@ INTERVAL_COLUMNS = [
     "table", "row", "column", "population", "lower", "upper", "width",
     "seen_lower", "seen_upper", "lp_lower", "lp_upper", "method", "status",
 ]  # fmt: skip
+MILP_CAP = 3.0
+"""Seconds one integer programme may take in audit mode (see `_Component.interval`)."""
 PROBES = 10
 """Seeded random LPs per component that look for integer tables before the targets (min_width)."""
 
@@ -99,7 +101,7 @@ class _Component:
         np.maximum(self.seen_high, values, out=self.seen_high)
         return True
 
-    def bound(self, t: int, sign: int, deadline: float) -> _Bound:
+    def bound(self, t: int, sign: int, deadline: float, cap: float = math.inf) -> _Bound:
         """The integer minimum of sign * target t: from known solutions, the LP or a MILP."""
         seen = self.seen_low[t] if sign > 0 else -self.seen_high[t]
         if sign > 0 and seen == 0:  # a count is never negative
@@ -116,7 +118,7 @@ class _Component:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return _Bound(outer, lp.fun, False, False)
-        res = self.solve(c, integral=True, time_limit=remaining)
+        res = self.solve(c, integral=True, time_limit=min(remaining, cap))
         if res.status == 2:
             raise InconsistentReleaseError("no integer table fits: " + self.describe())
         if not self.remember(res.x):
@@ -137,8 +139,14 @@ class _Component:
         def wide() -> bool:
             return goal is not None and self.seen_high[t] - self.seen_low[t] >= goal
 
-        high = None if wide() else self.bound(t, -1, deadline)
-        low = None if wide() else self.bound(t, 1, deadline)
+        # In audit mode each MILP gets at most MILP_CAP seconds: its incumbent is an integer
+        # table, and two of them MILP_CAP apart already prove the cell protected (`wide`), so a
+        # hard cell cannot use up the time of all the others.
+        cap = math.inf if goal is None else MILP_CAP
+        high = None if wide() else self.bound(t, -1, deadline, cap)
+        low = None if wide() else self.bound(t, 1, deadline, cap)
+        if wide():
+            low = high = None
         row: dict[str, object] = {
             "seen_lower": self.seen_low[t],
             "seen_upper": self.seen_high[t],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nps_analysis.disclosure.intervals import ProtectionRule
 from nps_analysis.disclosure.protection import protect
-from nps_analysis.disclosure.release import analysis_cells, build_model
+from nps_analysis.disclosure.release import analysis_cells, blocks_release, build_model
 
 PLAN_FILE = "suppression_plan.json"
 
@@ -32,6 +32,7 @@ class PlanResult:
     passed: bool
     rounds: int
     violations: int
+    blocking: bool = False  # a violation concerns real microdata: nothing may be published
 
 
 def plan_protection(
@@ -48,7 +49,7 @@ def plan_protection(
     own = analysis_cells(folder, "own/")
     fixed = [cell for i, up in enumerate(upstream) for cell in analysis_cells(up, f"upstream{i}/")]
     extra: tuple[tuple[str, int, str], ...] = ()
-    passed, rounds, violations = True, 0, 0
+    passed, rounds, violations, blocking = True, 0, 0, False
     if any(c["value"] is None for c in own):
         dimensions, cells = build_model([*own, *fixed])
         candidates = [c.key for c in cells if c.table.startswith("own/") and not c.suppressed]
@@ -62,10 +63,11 @@ def plan_protection(
         )
         extra = tuple((t[len("own/") :], int(r), c) for t, r, c in result.extra)
         passed, rounds, violations = result.passed, result.rounds, len(result.report.violations)
+        blocking = blocks_release(result.report.violations, [*own, *fixed])
     (folder / PLAN_FILE).write_text(
         json.dumps({"extra": [list(k) for k in extra]}, indent=1) + "\n", encoding="utf-8"
     )
-    return PlanResult(extra, passed, rounds, violations)
+    return PlanResult(extra, passed, rounds, violations, blocking)
 
 
 def read_plan(checker_dir: str | Path) -> set[tuple[str, int, str]]:

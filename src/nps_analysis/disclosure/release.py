@@ -36,10 +36,11 @@ class ReleaseAudit:
     cells: int
     suppressed: int
     seconds: float
+    blocking: bool = False
 
     @property
     def passed(self) -> bool:
-        """True when the release may be published."""
+        """True when every suppressed cell is proven protected."""
         return self.report.passed
 
 
@@ -60,10 +61,18 @@ def analysis_cells(folder: str | Path, prefix: str = "") -> list[dict[str, Any]]
         return []
     tables = json.loads(path.read_text(encoding="utf-8"))["tables"]
     return [
-        {**cell, "table": f"{prefix}{name}"}
+        {**cell, "table": f"{prefix}{name}", "data_kind": table.get("data_kind", "microdata")}
         for name, table in tables.items()
         for cell in table.get("cells", [])
     ]
+
+
+def blocks_release(violations: pd.DataFrame, records: Iterable[Mapping[str, Any]]) -> bool:
+    """True when a violation concerns real record-level data (`microdata`): such a release is
+    refused. Violations on the synthetic default are reported, in the log and the reports, as
+    what a real run would refuse (the synthetic rows describe no one)."""
+    kinds = {r["table"]: r.get("data_kind", "microdata") for r in records}
+    return any(kinds.get(t, "microdata") == "microdata" for t in violations["table"])
 
 
 def _region_raas() -> dict[str, tuple[str, ...]]:
@@ -141,7 +150,8 @@ def audit_release(
 ) -> ReleaseAudit:
     """Attack every `c` of the release in `checker_root` with all its other cells."""
     started = time.monotonic()
-    dimensions, cells = build_model(read_cells(checker_root))
+    records = read_cells(checker_root)
+    dimensions, cells = build_model(records)
     bounds = (1, math.inf) if zeros_released else (0, math.inf)
     report = audit(
         dimensions,
@@ -156,6 +166,7 @@ def audit_release(
         cells=len(cells),
         suppressed=sum(c.suppressed for c in cells),
         seconds=time.monotonic() - started,
+        blocking=blocks_release(report.violations, records),
     )
 
 
