@@ -34,6 +34,9 @@ INTERVAL_COLUMNS = [
     "table", "row", "column", "population", "lower", "upper", "width",
     "seen_lower", "seen_upper", "lp_lower", "lp_upper", "method", "status",
 ]  # fmt: skip
+LP_GRACE = 60.0
+"""Seconds after the time limit in which LPs are still solved; later cells are left unresolved
+(reported as not proven protected) so an audit always ends."""
 MILP_CAP = 3.0
 """Seconds one integer programme may take in audit mode (see `_Component.interval`)."""
 PROBES = 10
@@ -106,6 +109,8 @@ class _Component:
         seen = self.seen_low[t] if sign > 0 else -self.seen_high[t]
         if sign > 0 and seen == 0:  # a count is never negative
             return _Bound(0, 0, True, False)
+        if time.monotonic() > deadline + LP_GRACE:  # out of time: only the trivial bound
+            return _Bound(0 if sign > 0 else -math.inf, math.nan, False, False)
         c = sign * self.targets[[t]].toarray().ravel()
         lp = self.solve(c, integral=False, time_limit=math.inf)  # LPs are cheap: never cut
         if lp.status == 3:  # unbounded LP + integer feasible => unbounded integer programme
