@@ -34,7 +34,7 @@ INTERVAL_COLUMNS = [
     "table", "row", "column", "population", "lower", "upper", "width",
     "seen_lower", "seen_upper", "lp_lower", "lp_upper", "method", "status",
 ]  # fmt: skip
-LP_GRACE = 60.0
+LP_GRACE = 20.0
 """Seconds after the time limit in which LPs are still solved; later cells are left unresolved
 (reported as not proven protected) so an audit always ends."""
 MILP_CAP = 3.0
