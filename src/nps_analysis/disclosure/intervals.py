@@ -37,8 +37,9 @@ INTERVAL_COLUMNS = [
 LP_GRACE = 20.0
 """Seconds after the time limit in which LPs are still solved; later cells are left unresolved
 (reported as not proven protected) so an audit always ends."""
-MILP_CAP = 3.0
-"""Seconds one integer programme may take in audit mode (see `_Component.interval`)."""
+MILP_NODES = 200
+"""Branch-and-bound nodes one integer programme may use in audit mode (see
+`_Component.interval`): a work limit, so the result does not depend on the machine's speed."""
 PROBES = 10
 """Seeded random LPs per component that look for integer tables before the targets (min_width)."""
 
@@ -75,14 +76,20 @@ class _Component:
         self.seen_low = np.full(len(targets), math.inf)  # smallest value in a known solution
         self.seen_high = np.full(len(targets), -math.inf)
 
-    def solve(self, c: np.ndarray, *, integral: bool, time_limit: float) -> OptimizeResult:
-        """Minimise c @ x over the component (HiGHS)."""
+    def solve(
+        self, c: np.ndarray, *, integral: bool, time_limit: float, nodes: int | None = None
+    ) -> OptimizeResult:
+        """Minimise c @ x over the component (HiGHS); `nodes` caps the branch-and-bound work
+        (deterministic, unlike a time cap)."""
+        options: dict[str, float | int] = {"time_limit": max(time_limit, 1e-3)}
+        if nodes is not None:
+            options["node_limit"] = nodes
         return milp(
             c,
             integrality=np.ones(self.n) if integral else None,
             bounds=Bounds(0, np.inf),
             constraints=self.constraint,
-            options={"time_limit": max(time_limit, 1e-3)},
+            options=options,
         )
 
     def remember(self, x: np.ndarray | None) -> bool:
@@ -104,7 +111,7 @@ class _Component:
         np.maximum(self.seen_high, values, out=self.seen_high)
         return True
 
-    def bound(self, t: int, sign: int, deadline: float, cap: float = math.inf) -> _Bound:
+    def bound(self, t: int, sign: int, deadline: float, nodes: int | None = None) -> _Bound:
         """The integer minimum of sign * target t: from known solutions, the LP or a MILP."""
         seen = self.seen_low[t] if sign > 0 else -self.seen_high[t]
         if sign > 0 and seen == 0:  # a count is never negative
@@ -123,7 +130,7 @@ class _Component:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return _Bound(outer, lp.fun, False, False)
-        res = self.solve(c, integral=True, time_limit=min(remaining, cap))
+        res = self.solve(c, integral=True, time_limit=remaining, nodes=nodes)
         if res.status == 2:
             raise InconsistentReleaseError("no integer table fits: " + self.describe())
         if not self.remember(res.x):
@@ -144,12 +151,12 @@ class _Component:
         def wide() -> bool:
             return goal is not None and self.seen_high[t] - self.seen_low[t] >= goal
 
-        # In audit mode each MILP gets at most MILP_CAP seconds: its incumbent is an integer
-        # table, and two of them MILP_CAP apart already prove the cell protected (`wide`), so a
-        # hard cell cannot use up the time of all the others.
-        cap = math.inf if goal is None else MILP_CAP
-        high = None if wide() else self.bound(t, -1, deadline, cap)
-        low = None if wide() else self.bound(t, 1, deadline, cap)
+        # In audit mode each MILP gets at most MILP_NODES nodes: its incumbent is an integer
+        # table, and two of them far enough apart already prove the cell protected (`wide`), so
+        # a hard cell cannot use up the time of all the others.
+        nodes = None if goal is None else MILP_NODES
+        high = None if wide() else self.bound(t, -1, deadline, nodes)
+        low = None if wide() else self.bound(t, 1, deadline, nodes)
         if wide():
             low = high = None
         row: dict[str, object] = {

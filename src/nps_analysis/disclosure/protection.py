@@ -164,9 +164,11 @@ def protect(
         system = build_system(dimensions, current, kept, suppressed_bounds=suppressed_bounds)
         patterns = _Patterns(system, kept, allowed - hidden, values)
         for v in _ordered(report.violations):
-            exact = v.status == "exact"
-            lo, hi = (v.lower, v.upper) if exact else (v.seen_lower, v.seen_upper)
-            patterns.protect((v.table, v.row, v.column), lo, hi, rule.min_width)
+            if v.status != "exact":
+                # not resolved in the time limit: its LP interval is already wide, so no pattern
+                # can help, and the choice must not depend on how fast the machine is
+                continue
+            patterns.protect((v.table, v.row, v.column), v.lower, v.upper, rule.min_width)
         if not patterns.chosen - hidden:
             break
         extra.extend(sorted(patterns.chosen - hidden))
