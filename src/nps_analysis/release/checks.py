@@ -25,7 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from nps_analysis.release.symbols import SUPPRESSED_MARK, Symbol
+from nps_analysis.provenance import SUPPRESSED
+from nps_analysis.release.symbols import Symbol
 
 CONVENTIONS, TABLES, LEAKS = "conventions", "tables", "leaks"
 """The three kinds of problem (`Problem.check`)."""
@@ -415,8 +416,8 @@ def _as_float(text: str) -> float | None:
 
 def _raw_cell_matches(shown: str, csv: str) -> bool:
     """A raw frame's cell shows the CSV's value (to the decimals it shows; text maybe cut)."""
-    if csv == SUPPRESSED_MARK:
-        return shown in (SUPPRESSED_MARK, Symbol.CONFIDENTIAL.value)
+    if csv == SUPPRESSED:
+        return shown in (SUPPRESSED, Symbol.CONFIDENTIAL.value)
     if csv in _MISSING_TEXT:
         return shown in _MISSING_TEXT
     a, b = _as_float(shown), _as_float(csv)
@@ -451,7 +452,7 @@ def _raw_differences(table: ShownTable, frame: pd.DataFrame, columns: list[str])
             csv = want[column]
             if _raw_cell_matches(text, csv):
                 continue
-            if csv == SUPPRESSED_MARK:
+            if csv == SUPPRESSED:
                 found.append(f"LEAK row {i + 1} {column!r} shows {text!r} where the CSV has c")
             else:
                 found.append(f"row {i + 1} {column!r} shows {text!r}, the CSV has {csv!r}")

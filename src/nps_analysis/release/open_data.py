@@ -23,9 +23,9 @@ from typing import Any
 
 import pandas as pd
 
+from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.release.formatting import is_blank
 from nps_analysis.release.metadata import TableSpec, analysis_of, released_tables, table_spec
-from nps_analysis.release.symbols import SUPPRESSED_MARK
 
 TIME_COLUMNS = ["time_period", "time_identifier"]
 GEOGRAPHY_COLUMNS = ["geographic_level", "country_code", "country_name"]
@@ -65,7 +65,7 @@ def ees_name(name: str) -> str:
 
 
 def _cell(value: Any, column) -> str:
-    if isinstance(value, str) and value.strip() == SUPPRESSED_MARK:
+    if isinstance(value, str) and value.strip() == SUPPRESSED:
         return "c"
     if is_blank(value):
         return column.missing

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from nps_analysis.provenance import SUPPRESSED
-
 
 class Symbol(StrEnum):
     """A GSS symbol, as shown in a table cell."""
@@ -38,9 +36,6 @@ class Symbol(StrEnum):
         """The symbol as EES open data writes it (no brackets)."""
         return self.value.strip("[]")
 
-
-SUPPRESSED_MARK = SUPPRESSED
-"""How the released CSVs mark a suppressed cell (`nps_analysis.provenance.SUPPRESSED`)."""
 
 MISSING_SYMBOLS = {"x": Symbol.NOT_AVAILABLE, "z": Symbol.NOT_APPLICABLE, "c": Symbol.CONFIDENTIAL}
 """A column's `missing` setting (what a blank cell means) -> the symbol shown."""
