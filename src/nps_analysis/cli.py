@@ -425,7 +425,7 @@ def audit(
         result = audit_release(
             resolve(checker_root),
             min_width=config.protection_width,
-            time_limit=config.audit_time_limit,
+            node_budget=config.audit_node_budget,
             zeros_released=not config.zeros_are_disclosive,
         )
     folder = write_audit(result, resolve(checker_root))

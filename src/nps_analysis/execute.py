@@ -96,7 +96,7 @@ def _protect(checker: Path, upstream: list[Path]) -> bool:
         checker,
         upstream,
         min_width=config.protection_width,
-        time_limit=config.audit_time_limit,
+        node_budget=config.audit_node_budget,
         zeros_released=not config.zeros_are_disclosive,
     )
     if result.blocking:

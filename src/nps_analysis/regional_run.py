@@ -233,7 +233,7 @@ def _audit(checker: Path, console: Console, data_kind: str) -> None:
     result = audit_release(
         checker,
         min_width=config.protection_width,
-        time_limit=config.audit_time_limit,
+        node_budget=config.audit_node_budget,
         zeros_released=not config.zeros_are_disclosive,
     )
     write_audit(result, checker)

@@ -45,7 +45,7 @@ class SDCConfig:
     zeros_are_disclosive: bool = True
     rounding_base: int | None = None
     audit_min_width: float | None = None  # protection interval of a `c`; None: the threshold
-    audit_time_limit: float = 60.0  # seconds for the integer programmes of one audit
+    audit_node_budget: int = 20_000  # branch-and-bound nodes for the MILPs of one audit
 
     @property
     def protection_width(self) -> float:

@@ -189,22 +189,35 @@ def test_milp_closes_an_integrality_gap() -> None:
     assert (row["lower"], row["upper"], row["method"]) == (6, 10, "milp")
 
 
-def test_time_limit_leaves_bounds_unresolved() -> None:
-    """Without time for the MILP the gap above stays open: only the outer bound ceil(4.8) = 5 is
+def test_work_limit_leaves_bounds_unresolved() -> None:
+    """Without nodes for the MILP the gap above stays open: only the outer bound ceil(4.8) = 5 is
     known, so a cell is never passed on an unproven bound."""
     dims = [Dimension("c", ("c0", "c1", "c2"))]
     cells = [Cell("T", 0, "n", {}, 10)] + [
         Cell("T", 1, c, {"c": c}, None) for c in ("c0", "c1", "c2")
     ]
     rates = [Relation(((5, {"c": c}),), 0, 13, f"rate {c}") for c in ("c0", "c1")]
-    row = attack(dims, cells, rates, time_limit=0).set_index("column").loc["c2"]
+    row = attack(dims, cells, rates, node_budget=0).set_index("column").loc["c2"]
     assert (row["lower"], row["upper"], row["status"]) == (5, 10, "unresolved")
-    report = audit(dims, cells, rates, rule=ProtectionRule(3), time_limit=0)
+    report = audit(dims, cells, rates, rule=ProtectionRule(3), node_budget=0)
     assert report.violations.set_index("column").loc["c2", "reason"] == (
-        "not proven wide enough in the time limit"
+        "not proven wide enough within the work limit"
     )
-    in_time = audit(dims, cells, rates, rule=ProtectionRule(3))  # [6, 10]: wide enough
-    assert "c2" not in set(in_time.violations["column"])
+    in_budget = audit(dims, cells, rates, rule=ProtectionRule(3))  # [6, 10]: wide enough
+    assert "c2" not in set(in_budget.violations["column"])
+
+
+def test_the_work_limit_is_counted_in_nodes_not_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine whose clock races (every call 1,000 s later) gets the same intervals: the
+    attack reads no clock."""
+    import time
+
+    cells, relations, _ = random_release(SMALL, 7, records=60, hide=0.5)
+    expected = audit(SMALL, cells, relations, node_budget=50).intervals
+    ticks = iter(range(0, 10**9, 1000))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr(time, "time", lambda: float(next(ticks)))
+    assert audit(SMALL, cells, relations, node_budget=50).intervals.equals(expected)
 
 
 def test_audit_is_deterministic() -> None:

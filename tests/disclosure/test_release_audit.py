@@ -61,7 +61,7 @@ def test_linked_tables_that_each_pass_are_caught_and_the_plan_fixes_them(roots) 
     out = _write_linked(release)
     shown = out.released("by_year_therapy")["packages"].tolist()
     assert shown == [SUPPRESSED, SUPPRESSED, 70, SUPPRESSED, SUPPRESSED, 80]  # each table passes
-    before = audit_release(checker, min_width=10, time_limit=30)
+    before = audit_release(checker, min_width=10, node_budget=20_000)
     assert not before.passed
     recovered = before.report.violations
     assert recovered[["table", "row", "lower", "upper"]].values.tolist() == [
@@ -69,13 +69,13 @@ def test_linked_tables_that_each_pass_are_caught_and_the_plan_fixes_them(roots) 
     ]
     assert recovered["reason"].tolist() == ["recovered exactly"]
 
-    plan = plan_protection(checker / "asgsf", min_width=10, time_limit=30)
+    plan = plan_protection(checker / "asgsf", min_width=10, node_budget=20_000)
     assert plan.passed and plan.extra
     again = _write_linked(release)  # the same code, now with the plan applied
     assert all(
         again.released(table).loc[row, column] == SUPPRESSED for table, row, column in plan.extra
     )
-    after = audit_release(checker, min_width=10, time_limit=30)
+    after = audit_release(checker, min_width=10, node_budget=20_000)
     assert after.passed, after.report.violations
     assert after.suppressed > before.suppressed
 
@@ -94,7 +94,7 @@ def test_public_manifest_never_splits_primary_from_secondary(roots) -> None:
 def test_audit_log_goes_to_the_checker_and_only_a_summary_is_public(roots) -> None:
     release, checker = roots
     _write_linked(release)
-    folder = write_audit(audit_release(checker, min_width=10, time_limit=30), checker)
+    folder = write_audit(audit_release(checker, min_width=10, node_budget=20_000), checker)
     intervals = pd.read_csv(folder / "intervals.csv")
     assert {"lower", "upper", "reason"} <= set(intervals.columns)
     public = pd.read_csv(folder / "public_summary.csv")
@@ -176,7 +176,7 @@ def test_only_real_microdata_blocks_the_release(roots) -> None:
     """The synthetic default records what a real run would refuse; microdata is refused."""
     release, checker = roots
     _write_linked(release)
-    synthetic = audit_release(checker, min_width=10, time_limit=30)
+    synthetic = audit_release(checker, min_width=10, node_budget=20_000)
     assert not synthetic.passed and not synthetic.blocking
     out = OutputWriter(release / "asgsf", data_kind="microdata")
     frame = pd.read_csv(release / "asgsf" / "tables" / "by_year_therapy.csv")
@@ -190,5 +190,5 @@ def test_only_real_microdata_blocks_the_release(roots) -> None:
         disclosure=PACKAGES.but(dims=(), dimensions={"skill": ""}, members={"packages": mapped}),
     )
     out.write_manifest()
-    real = audit_release(checker, min_width=10, time_limit=30)
+    real = audit_release(checker, min_width=10, node_budget=20_000)
     assert not real.passed and real.blocking

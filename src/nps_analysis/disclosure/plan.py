@@ -40,7 +40,7 @@ def plan_protection(
     upstream: Sequence[str | Path] = (),
     *,
     min_width: float,
-    time_limit: float,
+    node_budget: int,
     zeros_released: bool = False,
 ) -> PlanResult:
     """Protect the cells in `checker_dir` jointly with the (fixed) cells of `upstream` checker
@@ -59,7 +59,7 @@ def plan_protection(
             candidates=candidates,
             rule=ProtectionRule(min_width=min_width),
             suppressed_bounds=(1, math.inf) if zeros_released else (0, math.inf),
-            time_limit=time_limit,
+            node_budget=node_budget,
         )
         extra = tuple((t[len("own/") :], int(r), c) for t, r, c in result.extra)
         passed, rounds, violations = result.passed, result.rounds, len(result.report.violations)

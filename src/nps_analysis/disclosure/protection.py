@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from nps_analysis.disclosure.intervals import AuditReport, ProtectionRule, audit
+from nps_analysis.disclosure.intervals import NODE_BUDGET, AuditReport, ProtectionRule, audit
 from nps_analysis.disclosure.model import Cell, CellKey, Dimension, Relation
 from nps_analysis.disclosure.system import LinearSystem, build_system
 
@@ -131,12 +131,12 @@ def protect(
     rule: ProtectionRule | None = None,
     *,
     suppressed_bounds: tuple[float, float] = (0, math.inf),
-    time_limit: float = 60.0,
+    node_budget: int = NODE_BUDGET,
     max_rounds: int = 20,
 ) -> Protection:
     """Suppress released `candidates` (default: every released cell) until `audit` passes.
 
-    `time_limit` applies to each round's attack. Returns the last audit too: when no candidate
+    `node_budget` applies to each round's attack. Returns the last audit too: when no candidate
     helps any more, `passed` is False and the run must publish nothing."""
     rule = rule or ProtectionRule()
     by_key = {c.key: c for c in cells}
@@ -156,7 +156,7 @@ def protect(
             current,
             kept,
             rule=rule,
-            time_limit=time_limit,
+            node_budget=node_budget,
             suppressed_bounds=suppressed_bounds,
         )
         if report.passed or rounds == max_rounds:
@@ -165,8 +165,8 @@ def protect(
         patterns = _Patterns(system, kept, allowed - hidden, values)
         for v in _ordered(report.violations):
             if v.status != "exact":
-                # not resolved in the time limit: its LP interval is already wide, so no pattern
-                # can help, and the choice must not depend on how fast the machine is
+                # not resolved within the work limit: its LP interval is already wide, so no
+                # pattern can help
                 continue
             patterns.protect((v.table, v.row, v.column), v.lower, v.upper, rule.min_width)
         if not patterns.chosen - hidden:

@@ -145,7 +145,7 @@ def audit_release(
     checker_root: str | Path,
     *,
     min_width: float,
-    time_limit: float,
+    node_budget: int,
     zeros_released: bool = False,
 ) -> ReleaseAudit:
     """Attack every `c` of the release in `checker_root` with all its other cells."""
@@ -158,7 +158,7 @@ def audit_release(
         cells,
         rule=ProtectionRule(min_width=min_width),
         suppressed_bounds=bounds,
-        time_limit=time_limit,
+        node_budget=node_budget,
     )
     return ReleaseAudit(
         report=report,
