@@ -81,8 +81,10 @@ def test_one_region_change_plans_only_that_region_and_its_readers(pipeline_copy:
         plan = plan_stages(pipeline_copy)
     finally:
         params.write_text(original, encoding="utf-8")
-    assert set(plan.order) == {"regional@south-west", "national_picture", "index"}
-    assert plan.upstream["index"] == {"regional@south-west", "national_picture"}
+    readers = {"national_picture", "disclosure_audit", "index"}
+    assert set(plan.order) == {"regional@south-west"} | readers
+    assert plan.upstream["disclosure_audit"] == {"regional@south-west", "national_picture"}
+    assert plan.upstream["index"] == {"regional@south-west", "national_picture", "disclosure_audit"}
 
 
 def test_one_region_parameter_change_touches_only_that_region(pipeline_copy: Path):
