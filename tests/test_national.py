@@ -169,3 +169,53 @@ def test_headline_facts_skip_absent_tables_and_real_data_drops_the_caveat() -> N
     facts = national.headline_facts(only_summary, "microdata")
     assert len(facts) == 1 and "by construction" not in facts[0]
     assert national.headline_facts({}, "synthetic") == []
+
+
+def _regions(rates: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "region": [f"Region {i}" for i in range(len(rates))],
+            "packages_per_1000_adopted_children": rates,
+            "packages_per_1000_low": ["c" if r == "c" else "100.0" for r in rates],
+            "packages_per_1000_high": ["c" if r == "c" else "300.0" for r in rates],
+        }
+    )
+
+
+def test_rate_figure_is_described_from_the_unsuppressed_regions_only() -> None:
+    from nps_analysis.plotting import release_description
+
+    [(name, fig, source)] = national.rate_figures(_regions(["230.9", "c", "150.3"]))
+    description = release_description(fig)
+    assert (name, source) == (national.RATE_FIGURE, "regions_compared")
+    assert "Region 0 230.9 (range 100.0 to 300.0); Region 2 150.3" in description.alt
+    assert "Region 1" not in description.alt
+    assert "1 region is not shown" in description.caption
+
+
+def test_no_rate_figure_when_no_region_has_a_released_rate() -> None:
+    assert national.rate_figures(_regions(["c", ""])) == []
+
+
+def test_scenario_is_compiled_from_the_released_tables_as_released(tmp_path) -> None:
+    """Each region's released row as it is (`c` stays `c`), a blank row for a region without
+    the table, and England last with its national-only projection; blanks for the regions."""
+    columns = "area,financial_year,packages,children_over_limit,gbp_above_limit\n"
+    for slug, row in {
+        "east": "Eastern,2022/23,c,112,c\n",
+        "west": "Western,2022/23,40,12,9000\n",
+    }.items():
+        folder = tmp_path / "regions" / slug / "tables"
+        folder.mkdir(parents=True)
+        (folder / f"{national.SCENARIO_TABLE}.csv").write_text(columns + row, encoding="utf-8")
+    asgsf = tmp_path / "asgsf" / "tables"
+    asgsf.mkdir(parents=True)
+    (asgsf / f"{national.SCENARIO_TABLE}.csv").write_text(
+        columns.rstrip("\n") + ",budget_gbp\nEngland,2022/23,140,50,19000,50000000\n",
+        encoding="utf-8",
+    )
+    slugs = {"Eastern": "east", "Western": "west", "Northern": "north"}
+    table = national.compile_scenario(tmp_path / "regions", tmp_path / "asgsf", slugs)
+    assert table["area"].tolist() == ["Eastern", "Western", "Northern", "England"]
+    assert table["packages"].tolist() == ["c", "40", "", "140"]
+    assert table["budget_gbp"].tolist() == ["", "", "", "50000000"]

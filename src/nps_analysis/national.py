@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -283,6 +284,76 @@ RATE_COLUMNS = {
     "rate_low": "packages_per_1000_low",
     "rate_high": "packages_per_1000_high",
 }
+
+
+RATE_FIGURE = "packages_per_1000_by_region"
+
+
+def rate_figures(regions: pd.DataFrame) -> list[tuple[str, Any, str]]:
+    """(figure name, figure, source table) for the regions' packages per 1,000 adopted children
+    under 18 with the estimate's range, described from the values; none when no region has an
+    unsuppressed rate (e.g. before the regional stages have run)."""
+    from nps_analysis import plotting
+
+    rate_column = RATE_COLUMNS["rate_per_1000"]
+    numeric = regions.assign(
+        **{
+            c: pd.to_numeric(regions[c], errors="coerce")
+            for c in (rate_column, "packages_per_1000_low", "packages_per_1000_high")
+        }
+    )
+    shown = numeric.dropna(subset=[rate_column, "packages_per_1000_low", "packages_per_1000_high"])
+    if shown.empty:
+        return []
+    rate = shown[rate_column].to_numpy(float)
+    low = shown["packages_per_1000_low"].to_numpy(float)
+    high = shown["packages_per_1000_high"].to_numpy(float)
+    fig, ax = plotting.new_figure()
+    ax.errorbar(
+        rate, shown["region"].astype(str), xerr=[rate - low, high - rate], fmt="o", capsize=4
+    )
+    ax.invert_yaxis()
+    ax.set_xlabel("Packages per 1,000 adopted children under 18")
+    ax.set_xlim(left=0)
+    released = regions.loc[shown.index]  # described as released (already at fixed decimals)
+    parts = [
+        f"{r['region']} {r[rate_column]} (range {r['packages_per_1000_low']} to "
+        f"{r['packages_per_1000_high']})"
+        for _, r in released.iterrows()
+    ]
+    title = "ASGSF packages for adopted children under 18 per 1,000 such children, by pan-region"
+    plotting.describe(
+        fig,
+        title=title,
+        subtitle="Latest financial year, with the range from the adopted-population estimate",
+        alt=f"Dot plot: {title}. " + "; ".join(parts) + ".",
+        caption="Source: released table regions_compared."
+        + plotting.not_shown(len(regions) - len(shown), "region"),
+    )
+    return [(RATE_FIGURE, fig, "regions_compared")]
+
+
+SCENARIO_TABLE = "scenario_2025_summary"
+"""The released summary of the 2025/26 fund-rules scenario (regional reports and ASGSF trends)."""
+SCENARIO_NATIONAL = "scenario_2025_by_region"
+"""The national picture's compilation of it: one row per pan-region, then England."""
+
+
+def compile_scenario(
+    regions_dir: str | Path, asgsf_dir: str | Path, slugs: dict[str, str]
+) -> pd.DataFrame:
+    """The 2025/26 scenario's summary per pan-region (each region's released table) and for
+    England (the ASGSF release, with its projection against the budget), values as released:
+    `c` stays `c`, a region without the table gets a row of blanks. England's projection columns
+    are blank for the regions (the forecast is national only)."""
+    england = _released(resolve(asgsf_dir) / "tables", SCENARIO_TABLE)
+    frames = []
+    for region, slug in slugs.items():
+        df = _released(resolve(regions_dir) / slug / "tables", SCENARIO_TABLE)
+        frames.append(df if df is not None and len(df) else pd.DataFrame({"area": [region]}))
+    frames.append(england if england is not None else pd.DataFrame({"area": ["England"]}))
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns).fillna("")
 
 
 def _released(tables: Path, name: str) -> pd.DataFrame | None:
