@@ -42,6 +42,16 @@ def test_has_tagged_parameters_cell_with_output_dir(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_reports_lead_with_their_headline(path):
+    """Headline facts first (DfE, Analysis Function): every report has a code cell tagged
+    'headline', which the reader version moves into the "Headline facts" box at the top."""
+    cells = _load(path)["cells"]
+    tagged = [c for c in cells if "headline" in c.get("metadata", {}).get("tags", [])]
+    assert tagged, f"{path.name}: tag the cell that shows the headline findings 'headline'"
+    assert all(c["cell_type"] == "code" for c in tagged), f"{path.name}: tag the code cell"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_uses_project_kernel(path):
     assert _load(path)["metadata"]["kernelspec"]["name"] == "nps-analysis"
 
