@@ -321,3 +321,19 @@ def test_select_region():
     assert len(select_region(df, None)) == 50
     with pytest.raises(InputDataError, match="no rows for region 'London'"):
         select_region(df, "London")
+
+
+def test_limits_name_the_terms_whose_interval_spans_zero_in_readers_words():
+    from nps_analysis.step.narrative import limits
+
+    coefficients = pd.DataFrame(
+        {
+            "term": ["Intercept", "parent_anxiety", "dx_fasd", "dx_autism", "child_age"],
+            "ci_low": [50.0, -4.6, -7.2, -6.7, -0.7],
+            "ci_high": [60.0, 0.6, 1.2, 0.7, -0.3],
+        }
+    )
+    fit = pd.DataFrame({"n_used": [210], "df_resid": [199]})
+    spans = limits(coefficients, fit)[1]
+    assert spans.startswith("For parent anxiety, FASD and autism the 95% CI includes zero")
+    assert "_" not in spans and "the child's age" not in spans

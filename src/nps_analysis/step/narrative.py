@@ -23,6 +23,26 @@ _PHRASES: dict[str, str] = {
     "dx_neurological": "Children with a diagnosed neurological condition",
 }
 
+_NAMES: dict[str, str] = {
+    "child_age": "the child's age",
+    "has_biological_children": "biological children in the family",
+    "dv_exposure": "exposure to domestic violence",
+    "parent_anxiety": "parent anxiety",
+    "dx_learning_difficulty": "a learning difficulty",
+    "dx_autism": "autism",
+    "dx_fasd": "FASD",
+    "dx_ptsd": "PTSD",
+    "dx_attachment_disorder": "an attachment disorder",
+    "dx_neurological": "a neurological condition",
+}
+"""Model terms as a reader names them (other terms: the name with spaces)."""
+
+
+def _listed(terms: list[str]) -> str:
+    """``a, b and c`` in readers' words."""
+    names = [_NAMES.get(t, t.replace("_", " ")) for t in terms]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
 
 def published_effects(published: pd.DataFrame) -> dict[str, float]:
     """Per-term published effect (per year for age; the stated difference otherwise)."""
@@ -149,7 +169,7 @@ def limits(coefficients: pd.DataFrame, fit: pd.DataFrame, alpha: float = 0.05) -
     ]
     if spans:
         lines.append(
-            f"For {', '.join(spans)} the {100 * (1 - alpha):.0f}% CI includes zero: these data "
+            f"For {_listed(spans)} the {100 * (1 - alpha):.0f}% CI includes zero: these data "
             "cannot tell whether the association is negative, absent or positive, which is not "
             "evidence that there is none."
         )
