@@ -36,7 +36,6 @@ from nps_analysis.step.profile import compare_profile, kleene_any, sample_profil
 from nps_analysis.step.screening import (
     cohens_d,
     eta_squared,
-    holm,
     merge_small_groups,
     screen_factors,
     screening_disclosure,
@@ -78,6 +77,18 @@ def test_wilson_ci_hand_computed():
 def test_wilson_ci_empty_base_is_blank():
     low, high = wilson_ci(0, 0)
     assert np.isnan(low) and np.isnan(high)
+
+
+def holm(p) -> np.ndarray:
+    """Holm step-down adjusted p-values, an independent numpy computation (the package uses
+    statsmodels' multipletests)."""
+    p_a = np.asarray(p, dtype=float)
+    m = len(p_a)
+    order = np.argsort(p_a, kind="mergesort")
+    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p_a[order]))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
 
 
 def test_holm_hand_computed():

@@ -22,7 +22,7 @@ from nps_analysis.disclosure.cells import table_cells
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.grid import complete_grid
 from nps_analysis.disclosure.plan import read_plan
-from nps_analysis.paths import checker_dir_for, display_path, resolve
+from nps_analysis.paths import atomic_write, checker_dir_for, display_path, resolve
 from nps_analysis.provenance import SUPPRESSED, DataKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -144,7 +144,7 @@ class OutputWriter:
             self._cells[name] = table_cells(name, out, declaration, self._audit_context())
         out = out.drop(columns=list(declaration.hidden_counts))
         path = self.tables_dir / f"{name}.csv"
-        _atomic_write(path, to_csv_text(out).encode("utf-8"))
+        atomic_write(path, to_csv_text(out).encode("utf-8"))
         self._released[name] = out
         checked = ";".join(declaration.counts) if kind.is_record_level else ""
         self._record(output, "table", kind, len(out), status, note, checked)
@@ -181,7 +181,7 @@ class OutputWriter:
             check["public"] = planned_note
         status = "suppressed" if (table == SUPPRESSED).any().any() else "safe"
         path = self.tables_dir / f"{name}.csv"
-        _atomic_write(path, to_csv_text(table).encode("utf-8"))
+        atomic_write(path, to_csv_text(table).encode("utf-8"))
         self._released[name] = table
         self._checks[name] = check
         declaration = (disclosure or Disclosure()).but(counts=("n",), dims=tuple(by))
@@ -373,7 +373,7 @@ class OutputWriter:
         finally:
             plt.close(fig)
         path = self.figures_dir / f"{name}.svg"
-        _atomic_write(path, svg)
+        atomic_write(path, svg)
         self._record(output, "figure", kind, 0, status, note)
         href = None
         if sources:
@@ -419,11 +419,11 @@ class OutputWriter:
         release-wide audit) goes to `checker_dir_for(output_dir)/checks.json`, outside the
         release. Call once at the end of a notebook."""
         path = Path(self.output_dir) / "manifest.csv"
-        _atomic_write(path, to_csv_text(self.manifest()).encode("utf-8"))
+        atomic_write(path, to_csv_text(self.manifest()).encode("utf-8"))
         if self._declarations:  # record-level tables: the output checker's detail
             checker = checker_dir_for(self.output_dir) / "checks.json"
             record = json.dumps(self.checker_record(), indent=1) + "\n"
-            _atomic_write(checker, record.encode("utf-8"))
+            atomic_write(checker, record.encode("utf-8"))
         return path
 
     def checker_record(self) -> dict[str, object]:
@@ -510,11 +510,3 @@ def _check_name(name: str) -> None:
             f"output name '{name}' is not allowed: use lower-case letters, digits, '_' or '-' "
             "(e.g. 'annual_totals'); the file extension is added for you"
         )
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never leaves a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -60,3 +60,17 @@ def display_path(path: str | os.PathLike[str]) -> str:
         return p.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return p.name
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, then rename it into place: a reader
+    never sees a partial file, and an error leaves the old file (or none). Folders are made."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -7,7 +7,7 @@ belong to it. "Valid" therefore means the run will start. Nothing is written.
 
 from __future__ import annotations
 
-import os
+import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from nps_analysis.datasets.loading import DataWarning, check_path, dataset_files
 from nps_analysis.datasets.reading import file_label
 from nps_analysis.datasets.spec import DATASET_NAMES, get_spec
 from nps_analysis.errors import Problem, describe_grouped
+from nps_analysis.paths import atomic_write
 
 #: Lines of grouped problems printed at the terminal before pointing to --report.
 MAX_PRINTED = 60
@@ -331,16 +332,13 @@ def write_problem_report(report: ValidationReport, path: Path) -> Path:
         rows,
         columns=["severity", "file", "sheet", "row", "column", "rule", "problem", "value", "fix"],
     )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    buffer = io.BytesIO()
+    if Path(path).suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="problems", index=False)
     else:
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
-    os.replace(tmp, path)
-    return path
+        buffer.write(table.to_csv(index=False).encode("utf-8-sig"))
+    return atomic_write(path, buffer.getvalue())
 
 
 def validate_paths(paths: list[Path], dataset: str | None = None) -> list[Problem]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,13 +12,6 @@ from nps_analysis.asgsf.years import fy_label, fy_start
 from nps_analysis.regions import PAN_REGIONS
 
 NATIONAL = "England"
-
-
-def load_packages(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Load and validate the ASGSF packages file through the project's dataset loader."""
-    from nps_analysis.datasets import load_dataset
-
-    return load_dataset("asgsf_packages", path)
 
 
 def filter_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:

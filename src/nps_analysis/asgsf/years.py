@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-
-import numpy as np
-import pandas as pd
 
 _FY = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2})\s*$")
 
@@ -28,14 +24,6 @@ def fy_start(label: str) -> int:
 def fy_label(start: int) -> str:
     """The `YYYY/YY` label of the financial year starting in `start`: 2018 -> `'2018/19'`."""
     return f"{int(start)}/{(int(start) + 1) % 100:02d}"
-
-
-def fy_starts(labels: Iterable[str]) -> np.ndarray:
-    """Start years for many labels (parse each distinct label once)."""
-    index = pd.Index(list(labels))
-    uniq = index.unique()
-    lookup = {lab: fy_start(lab) for lab in uniq}
-    return np.asarray([lookup[lab] for lab in index], dtype=int)
 
 
 def fy_span(first: str | int, last: str | int) -> list[str]:

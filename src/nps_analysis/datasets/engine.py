@@ -904,19 +904,3 @@ def check_table(
 def _sorted(errors: list[Problem]) -> list[Problem]:
     """File-level problems first, then by row (stable: column order kept within a row)."""
     return sorted(errors, key=lambda p: -1 if p.row is None else p.row)
-
-
-def empty_frame(spec: DatasetSpec) -> pd.DataFrame:
-    """A typed frame with no rows (used for dtype contracts)."""
-    raw = pd.DataFrame({c: pd.Series([], dtype=object) for c in spec.column_names})
-    ctx = _Ctx("<empty>", None, np.empty(0, dtype="int64"))
-    typed = {}
-    for col in spec.columns:
-        vocab = get_vocabulary(col.vocab_name) if col.vocab_name else None
-        typed[col.name] = _check_column(raw[col.name], col, vocab, ctx)
-    return pd.DataFrame(typed)
-
-
-def normalise_key(value: str) -> str:
-    """Re-export of the vocabulary matching key (for callers building mapping tables)."""
-    return match_key(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 from nps_analysis.datasets.loading import DataWarning, dataset_files
 from nps_analysis.datasets.spec import DATASET_NAMES
 from nps_analysis.errors import InputDataError
+from nps_analysis.paths import atomic_write
 
 __all__ = ["build_processed", "dataset_files", "write_processed"]
 
@@ -34,11 +34,7 @@ def write_processed(frames: dict[str, pd.DataFrame], out_dir: Path) -> list[Path
     for name in DATASET_NAMES:
         if name not in frames:
             continue
-        path = out_dir / f"{name}.parquet"
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(_parquet_bytes(frames[name]))
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(atomic_write(out_dir / f"{name}.parquet", _parquet_bytes(frames[name])))
     return written
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -24,6 +23,7 @@ from nps_analysis.datasets.spec import (
     all_specs,
     get_vocabulary,
 )
+from nps_analysis.paths import atomic_write
 
 FIXED_TIME = dt.datetime(2024, 11, 1, 0, 0, 0)
 MAX_ROW = 100_000
@@ -219,12 +219,7 @@ def save_deterministic(wb: Workbook, path: Path) -> Path:
     wb.properties.modified = FIXED_TIME
     buffer = io.BytesIO()
     wb.save(buffer)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(_deterministic_zip(buffer.getvalue()))
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, _deterministic_zip(buffer.getvalue()))
 
 
 def write_template(path: Path) -> Path:

@@ -232,24 +232,12 @@ def screening_disclosure() -> dict[str, object]:
     }
 
 
-def holm(p: Sequence[float] | np.ndarray) -> np.ndarray:
-    """Holm step-down adjusted p-values (numpy; same as statsmodels 'holm')."""
-    p_a = np.asarray(p, dtype=float)
-    m = len(p_a)
-    order = np.argsort(p_a, kind="mergesort")
-    stepped = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p_a[order]))
-    out = np.empty(m)
-    out[order] = stepped
-    return out
-
-
 __all__ = [
     "SCREENING_COLUMNS",
     "SCREENING_TEST_COLUMNS",
     "screening_disclosure",
     "cohens_d",
     "eta_squared",
-    "holm",
     "merge_small_groups",
     "screen_binary",
     "screen_categorical",

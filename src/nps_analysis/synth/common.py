@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from nps_analysis.paths import PUBLISHED_DIR
+from nps_analysis.paths import PUBLISHED_DIR, atomic_write
 from nps_analysis.published import figure, load_published, load_reference
 
 STREAMS = {"open_cases": 1, "asgsf_packages": 2, "workforce": 3, "step": 4}
@@ -54,14 +53,7 @@ def yes_no(values: pd.Series) -> pd.Series:
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Deterministic CSV: UTF-8, LF, no index, minimal quoting, no timestamps."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(
-        df.to_csv(
-            index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, float_format="%.10g"
-        ),
-        encoding="utf-8",
-        newline="",
+    text = df.to_csv(
+        index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL, float_format="%.10g"
     )
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, text.encode("utf-8"))
