@@ -265,7 +265,7 @@ class _Component:
         return "; ".join(shown) + (" ..." if len(self.sources) > limit else "")
 
 
-def _components(system: LinearSystem) -> list[np.ndarray]:
+def independent_blocks(system: LinearSystem) -> list[np.ndarray]:
     """Variables of each independent block: linked by a shared row or a shared target."""
     rows = sparse.vstack([system.matrix, system.targets]).tocsr()
     pattern = (abs(rows) > 0).astype(np.int8)
@@ -303,7 +303,7 @@ def attack(
     system = build_system(dimensions, cells, relations, suppressed_bounds=suppressed_bounds)
     targets = system.targets.tocsc()
     results: dict[int, dict[str, object]] = {}
-    for variables in _components(system):
+    for variables in independent_blocks(system):
         wanted = np.flatnonzero(np.diff(targets[:, variables].tocsr().indptr))
         if not len(wanted):
             continue

@@ -25,7 +25,13 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from nps_analysis.disclosure.intervals import NODE_BUDGET, AuditReport, ProtectionRule, audit
+from nps_analysis.disclosure.intervals import (
+    NODE_BUDGET,
+    AuditReport,
+    ProtectionRule,
+    independent_blocks,
+    audit,
+)
 from nps_analysis.disclosure.model import Cell, CellKey, Dimension, Relation
 from nps_analysis.disclosure.system import LinearSystem, build_system
 
@@ -71,32 +77,59 @@ class _Patterns:
             for relation, r in zip(relations, system.relation_rows, strict=True)
             if relation.derived_from and all(row_of.get(c) in soft for c in relation.derived_from)
         }
-        matrix, m = system.matrix.tocsr(), len(soft)
-        hard = np.setdiff1d(np.arange(matrix.shape[0]), [*soft, *self.derived])
-        self.n, self.m, self.soft, self.matrix = matrix.shape[1], m, soft, matrix
-        self.price = np.array([sum(values[k] + 1 for k in system.row_cells[r]) for r in soft])
-        eye = sparse.eye_array(m, format="csr")
-        self.constraints = [
-            LinearConstraint(
-                sparse.hstack([matrix[hard], sparse.csr_array((len(hard), 2 * m))]),
-                system.lower[hard],
-                system.upper[hard],
-            ),
-            LinearConstraint(
-                sparse.hstack([matrix[soft], -eye, eye]), system.lower[soft], system.upper[soft]
-            ),
-        ]
+        matrix = system.matrix.tocsr()
+        self.soft, self.matrix = soft, matrix
+        self.price = {r: float(sum(values[k] + 1 for k in system.row_cells[r])) for r in soft}
+        # the system falls apart into independent blocks: a pattern for a cell only needs the
+        # rows and counts of its own block (measured: the whole system made each LP 100x slower)
+        self.block_of = np.full(matrix.shape[1], -1)
+        for b, variables in enumerate(independent_blocks(system)):
+            self.block_of[variables] = b
+        row_block = np.full(matrix.shape[0], -1)
+        nonempty = np.flatnonzero(np.diff(matrix.indptr))
+        row_block[nonempty] = self.block_of[matrix.indices[matrix.indptr[nonempty]]]
+        self.row_block = row_block
+        self.hard = set(range(matrix.shape[0])) - set(soft) - set(self.derived)
+        self._blocks: dict[int, _Block] = {}
         self.target = {c.key: t for c, t in zip(system.suppressed, system.target_of, strict=True)}
         self.chosen: set[CellKey] = set()
+
+    def block(self, b: int) -> _Block:
+        """The LP data of block b (built once per round)."""
+        if b not in self._blocks:
+            system, matrix = self.system, self.matrix
+            variables = np.flatnonzero(self.block_of == b)
+            rows = np.flatnonzero(self.row_block == b)
+            soft = [r for r in rows if r in self.price]
+            hard = [r for r in rows if r in self.hard]
+            m = len(soft)
+            sub = matrix[:, variables]
+            eye = sparse.eye_array(m, format="csr")
+            constraints = [
+                LinearConstraint(
+                    sparse.hstack([sub[hard], sparse.csr_array((len(hard), 2 * m))]),
+                    system.lower[hard],
+                    system.upper[hard],
+                ),
+                LinearConstraint(
+                    sparse.hstack([sub[soft], -eye, eye]), system.lower[soft], system.upper[soft]
+                ),
+            ]
+            derived = [r for r in rows if r in self.derived]
+            self._blocks[b] = _Block(variables, soft, constraints, derived, sub)
+        return self._blocks[b]
 
     def protect(self, key: CellKey, lo: float, hi: float, width: float) -> None:
         """Choose the cheapest pattern that moves `key` to lo + width or hi - width."""
         cells = self.system.row_cells
-        free = np.array([bool(set(cells[r]) & self.chosen) for r in self.soft], dtype=bool)
-        price = np.where(free, 0.0, self.price)
-        c = np.concatenate([np.zeros(self.n), price, price])
         target = self.system.targets[[self.target[key]]]
-        row = sparse.hstack([target, sparse.csr_array((1, 2 * self.m))])
+        block = self.block(int(self.block_of[target.indices[0]]))
+        n, m = len(block.variables), len(block.soft)
+        price = np.array(
+            [0.0 if set(cells[r]) & self.chosen else self.price[r] for r in block.soft]
+        )
+        c = np.concatenate([np.zeros(n), price, price])
+        row = sparse.hstack([target[:, block.variables], sparse.csr_array((1, 2 * m))])
         best = None
         for goal in ((lo + width, math.inf), (-math.inf, hi - width)):
             if goal[1] < 0:
@@ -104,23 +137,33 @@ class _Patterns:
             res = milp(
                 c,
                 bounds=Bounds(0, np.inf),
-                constraints=[*self.constraints, LinearConstraint(row, *goal)],
+                constraints=[*block.constraints, LinearConstraint(row, *goal)],
             )
             if res.status == 0 and (best is None or res.fun < best.fun - 1e-9):
                 best = res
         if best is None:
             return
-        change = best.x[self.n : self.n + self.m] + best.x[self.n + self.m :]
+        change = best.x[n : n + m] + best.x[n + m :]
         for i in np.flatnonzero(change > 1e-6):
-            self.chosen.update(cells[self.soft[i]])
-        x = best.x[: self.n]
-        for r, sources in self.derived.items():
-            value = self.matrix[[r]] @ x
-            broken = (
-                value[0] < self.system.lower[r] - 1e-6 or value[0] > self.system.upper[r] + 1e-6
-            )
-            if broken and not sources & self.chosen:
-                self.chosen.update(sources)
+            self.chosen.update(cells[block.soft[i]])
+        x = best.x[:n]
+        for r in block.derived:
+            value = (block.matrix[[r]] @ x)[0]
+            broken = value < self.system.lower[r] - 1e-6 or value > self.system.upper[r] + 1e-6
+            if broken and not self.derived[r] & self.chosen:
+                self.chosen.update(self.derived[r])
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One independent block of the system for the pattern LPs: its counts (`variables`), its
+    candidate rows (`soft`), the LP constraints, its derived-value rows and its matrix rows."""
+
+    variables: np.ndarray
+    soft: list[int]
+    constraints: list[LinearConstraint]
+    derived: list[int]
+    matrix: sparse.csr_array
 
 
 def protect(
