@@ -204,3 +204,14 @@ def test_malformed_value_in_real_excerpt_raises(tmp_path: Path) -> None:
     with pytest.raises(InputDataError) as err:
         cla.load_ees_adoptions(bad)
     assert err.value.problems[0].row == 4 and err.value.problems[0].column == "number"
+
+
+def test_a_missing_public_file_names_a_fix_any_user_can_follow(tmp_path) -> None:
+    """The fix points to the repository and SOURCES.md, never to a development machine's path."""
+    from nps_analysis.errors import InputDataError
+    from nps_analysis.public.quirks import read_csv_text
+
+    with pytest.raises(InputDataError) as raised:
+        read_csv_text(tmp_path / "absent.csv")
+    fix = raised.value.problems[0].fix
+    assert "SOURCES.md" in fix and "git checkout" in fix and "/work/" not in fix

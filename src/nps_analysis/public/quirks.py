@@ -59,7 +59,8 @@ def read_csv_text(
                     display_path(path),
                     "file-missing",
                     "file not found",
-                    "copy it from /work/shared/data/public (see data/raw/public/SOURCES.md)",
+                    "restore it from the repository (git checkout -- data/raw/public) or download it "
+                    "from the source named for it in data/raw/public/SOURCES.md",
                 )
             ]
         )
