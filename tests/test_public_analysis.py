@@ -11,7 +11,7 @@ import pytest
 
 from nps_analysis.errors import InputDataError
 from nps_analysis.public import analysis, cla, geography
-from nps_analysis.public.quirks import parse_counts, read_csv_text
+from nps_analysis.public.quirks import parse_counts, read_public_csv
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +202,7 @@ def _raw_split_parts() -> pd.DataFrame:
     for spec in cla.SFR_FILES:
         if len(spec.adoption_columns) < 2:
             continue
-        raw = read_csv_text(cla.SFR_DIR / spec.file)
+        raw = read_public_csv(cla.SFR_DIR / spec.file)
         raw = raw[raw["geog_l"].str.strip() == "LA"]
         parts = [parse_counts(raw[c], file=spec.file, column=c) for c in spec.adoption_columns]
         frames.append(

@@ -13,7 +13,7 @@ from nps_analysis.public import asglb, cla, ofsted, population, s251
 from nps_analysis.public.quirks import (
     parse_counts,
     parse_duration_months,
-    read_csv_text,
+    read_public_csv,
     round_half_up,
 )
 
@@ -194,7 +194,7 @@ def test_missing_column_and_missing_file_raise(tmp_path: Path) -> None:
     with pytest.raises(InputDataError, match="required column 'geographic_level'"):
         cla.load_ees_adoptions(bad)
     with pytest.raises(InputDataError, match="file not found"):
-        read_csv_text(tmp_path / "nope.csv")
+        read_public_csv(tmp_path / "nope.csv")
 
 
 def test_malformed_value_in_real_excerpt_raises(tmp_path: Path) -> None:
@@ -209,9 +209,9 @@ def test_malformed_value_in_real_excerpt_raises(tmp_path: Path) -> None:
 def test_a_missing_public_file_names_a_fix_any_user_can_follow(tmp_path) -> None:
     """The fix points to the repository and SOURCES.md, never to a development machine's path."""
     from nps_analysis.errors import InputDataError
-    from nps_analysis.public.quirks import read_csv_text
+    from nps_analysis.public.quirks import read_public_csv
 
     with pytest.raises(InputDataError) as raised:
-        read_csv_text(tmp_path / "absent.csv")
+        read_public_csv(tmp_path / "absent.csv")
     fix = raised.value.problems[0].fix
     assert "SOURCES.md" in fix and "git checkout" in fix and "/work/" not in fix

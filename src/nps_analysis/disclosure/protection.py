@@ -29,8 +29,8 @@ from nps_analysis.disclosure.intervals import (
     NODE_BUDGET,
     AuditReport,
     ProtectionRule,
-    independent_blocks,
     audit,
+    independent_blocks,
 )
 from nps_analysis.disclosure.model import Cell, CellKey, Dimension, Relation
 from nps_analysis.disclosure.system import LinearSystem, build_system

@@ -25,7 +25,7 @@ from nps_analysis.canonical import parquet_bytes
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.public import asglb, cla, geography, imputation, ofsted, population
 from nps_analysis.public.imputation import PRIMARY_SUPPRESSION_MAX  # noqa: F401 (re-export)
-from nps_analysis.public.quirks import NATIONAL_ROUNDING_BASE, SUPPRESSED, normalise_name
+from nps_analysis.public.quirks import DFE_WITHHELD_MARKERS, NATIONAL_ROUNDING_BASE, normalise_name
 
 REFERENCE_YEAR = 2024
 """Population estimates are as at 31 March of this year (end of the latest LA adoption data)."""
@@ -54,7 +54,7 @@ AGE_BANDS = pd.DataFrame(
 )
 """Published age-at-adoption bands, as exact ages [lo, hi)."""
 
-POPULATION_SCHEMA = pa.DataFrameSchema(
+ADOPTED_POPULATION_SCHEMA = pa.DataFrameSchema(
     {
         "region": pa.Column(str),
         "raa": pa.Column(str),
@@ -83,7 +83,7 @@ REGION_POPULATION_SCHEMA = pa.DataFrameSchema(
     },
     strict=True,
     unique=["region", "age_limit"],
-    checks=POPULATION_SCHEMA.checks,
+    checks=ADOPTED_POPULATION_SCHEMA.checks,
 )
 """One row per pan-region (and England) and age limit (:func:`adopted_population_by_region`)."""
 
@@ -108,7 +108,7 @@ LEVEL_KEYS: dict[str, list[str]] = {
 """Aggregates whose exact feasible bounds :func:`la_adoptions` adds to every LA row."""
 ROUTES_PER_YEAR: dict[int, int] = {s.year: len(s.adoption_columns) for s in cla.SFR_FILES}
 """Routes published (each rounded to 10 at national/regional level); 1 for years not listed."""
-_SUPPRESSED_FLAGS = frozenset({*SUPPRESSED, "blank"})
+_SUPPRESSED_FLAGS = frozenset({*DFE_WITHHELD_MARKERS, "blank"})
 _LA_COLUMNS = [
     "year",
     "geographic_level",
@@ -603,7 +603,7 @@ def adopted_population_estimate(
     out = _population(la, national, reference_year, age_limits, keys, "raa")
     out = out.sort_values(["region_order", "raa", "age_limit"])
     out = out[["region", "raa", "age_limit", "estimate", "low", "high"]].reset_index(drop=True)
-    return POPULATION_SCHEMA.validate(out)
+    return ADOPTED_POPULATION_SCHEMA.validate(out)
 
 
 def adopted_population_by_region(

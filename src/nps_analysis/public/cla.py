@@ -29,7 +29,7 @@ from nps_analysis.public.quirks import (
     check_values,
     parse_counts,
     parse_duration_months,
-    read_csv_text,
+    read_public_csv,
 )
 
 EES_2024_ADOPTIONS = (
@@ -192,7 +192,7 @@ def adoptions_from_routes(routes: pd.DataFrame) -> pd.DataFrame:
 def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
     """Adoptions (one route, ``all``) per year and geography from an EES "ceased ... sgo
     adoption" file, in route form."""
-    df = read_csv_text(path, required=EES_COLUMNS)
+    df = read_public_csv(path, required=EES_COLUMNS)
     file = df.attrs["source_file"]
     check_values(
         df,
@@ -240,7 +240,7 @@ def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
 
 def load_sfr_routes(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
     """One old SFR file in route form: one row per geography and adoption column (``route``)."""
-    df = read_csv_text(
+    df = read_public_csv(
         Path(directory) / spec.file, required=("geog_l", "geog_c", "geog_n", *spec.adoption_columns)
     )
     file = df.attrs["source_file"]
@@ -299,7 +299,7 @@ TIME_SERIES_SCHEMA = pa.DataFrameSchema(
 
 def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
     """England: children looked after who were adopted during the year, 1994 onwards."""
-    df = read_csv_text(path, required=("time_period", "population_count", "number"))
+    df = read_public_csv(path, required=("time_period", "population_count", "number"))
     sub = df[df["population_count"].str.contains("adopted during the year", case=False)]
     if sub.empty:
         raise InputDataError(
@@ -340,7 +340,7 @@ def load_national_adopted(path: str | Path = NATIONAL_ADOPTED) -> pd.DataFrame:
 
     "Average ... (years:months)" rows hold "3:4"-style durations: parsed to ``average_months``.
     """
-    df = read_csv_text(
+    df = read_public_csv(
         path, required=("time_period", "cla_group", "characteristic", "number", "percentage")
     )
     file = df.attrs["source_file"]
@@ -383,7 +383,7 @@ def load_time_between_stages(path: str | Path = TIME_BETWEEN_STAGES) -> pd.DataF
     Durations are published as "YY:MM" strings; the one count row ("placed within 12 months of
     the decision") is kept in ``count``.
     """
-    df = read_csv_text(
+    df = read_public_csv(
         path, required=("time_period", "stage_of_adoption_process", "age_start_poc", "number")
     )
     file = df.attrs["source_file"]

@@ -30,7 +30,7 @@ import pandera.pandas as pa
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, REFERENCE_DIR, display_path
 from nps_analysis.public import asglb
-from nps_analysis.public.quirks import normalise_name, read_csv_text
+from nps_analysis.public.quirks import normalise_name, read_public_csv
 
 GEOGRAPHY_DIR = PUBLIC_DIR / "geography"
 PAN_REGIONS_FILE = REFERENCE_DIR / "pan_regions_raas.csv"
@@ -77,7 +77,7 @@ LOOKUP_SCHEMA = pa.DataFrameSchema(
 
 def load_pan_regions(path: str | Path = PAN_REGIONS_FILE) -> pd.DataFrame:
     """The report's RAAs and pan-regions (``region, region_order, raa, ...``)."""
-    df = read_csv_text(path, required=("region", "region_order", "raa", "raa_name_as_printed"))
+    df = read_public_csv(path, required=("region", "region_order", "raa", "raa_name_as_printed"))
     df["region_order"] = pd.to_numeric(df["region_order"]).astype(int)
     return df
 
@@ -87,7 +87,7 @@ def raa_units(
 ) -> pd.DataFrame:
     """Every unit an LA can map to: the report's 30 RAAs plus the documented non-report units."""
     report = load_pan_regions() if pan_regions is None else pan_regions
-    extra = read_csv_text(not_in_report, required=("raa", "region", "reason"))
+    extra = read_public_csv(not_in_report, required=("raa", "region", "reason"))
     order = report.drop_duplicates("region").set_index("region")["region_order"]
     bad = ~extra["region"].isin(order.index)
     if bad.any():
@@ -121,7 +121,7 @@ def canonical_raa(
     names: pd.Series, units: pd.DataFrame, aliases_file: str | Path = ALIASES_FILE
 ) -> pd.Series:
     """Map RAA name variants to the report's spelling via the alias table (NA if unknown)."""
-    aliases = read_csv_text(aliases_file, required=("alias", "raa"))
+    aliases = read_public_csv(aliases_file, required=("alias", "raa"))
     key = pd.concat(
         [
             pd.Series(units["raa"].to_numpy(), index=normalise_name(units["raa"])),
@@ -158,7 +158,7 @@ def build_la_lookup(
         basis="asg_workbook",
         note=None,
     )
-    overrides = read_csv_text(
+    overrides = read_public_csv(
         overrides_file, required=("old_la_code", "la_name", "gor_region", "raa", "reason")
     )
     unknown = ~overrides["raa"].isin(units["raa"])
@@ -310,7 +310,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
     overlapping periods for a code, predecessor/successor codes known, RAA and pan-region as in
     the report's list (or ``raa_not_in_report.csv``). Raise InputDataError naming the row."""
     path = Path(path)
-    raw = read_csv_text(path, required=tuple(VERSIONS_SCHEMA.columns))
+    raw = read_public_csv(path, required=tuple(VERSIONS_SCHEMA.columns))
     problems: list[Problem] = []
     parsed = {}
     for column, month_day in (("valid_from", (4, 1)), ("valid_to", (3, 31))):

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from nps_analysis.paths import PUBLIC_DIR
-from nps_analysis.public.quirks import read_csv_text
+from nps_analysis.public.quirks import read_public_csv
 
 OFSTED_FILE = PUBLIC_DIR / "ofsted_providers" / "ofsted_csc_providers_at_31_march_2023.csv"
 ADOPTION_PROVISION = ("Adoption Support Agency", "Voluntary Adoption Agency")
@@ -49,7 +49,7 @@ def load_adoption_agencies(path: str | Path = OFSTED_FILE) -> pd.DataFrame:
         "Organisation which owns the provider",
         "Overall experiences and progress of children and young people",
     )
-    df = read_csv_text(path, required=cols)
+    df = read_public_csv(path, required=cols)
     sub = df[df["Provision type"].str.strip().isin(ADOPTION_PROVISION)]
     out = pd.DataFrame(
         {

@@ -9,11 +9,11 @@ import pandera.pandas as pa
 
 from nps_analysis.paths import PUBLIC_DIR
 from nps_analysis.public.cla import LEVELS
-from nps_analysis.public.quirks import check_values, parse_counts, read_csv_text
+from nps_analysis.public.quirks import check_values, parse_counts, read_public_csv
 
 POPULATION_FILE = PUBLIC_DIR / "population" / "ons_mid-year_population_estimates_2012_to_2024.csv"
 
-POPULATION_SCHEMA = pa.DataFrameSchema(
+ONS_POPULATION_SCHEMA = pa.DataFrameSchema(
     {
         "year": pa.Column(int, pa.Check.in_range(2000, 2030)),
         "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
@@ -29,7 +29,7 @@ POPULATION_SCHEMA = pa.DataFrameSchema(
 
 def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
     """Children aged 0-17 by year and geography (National / Regional / Local authority)."""
-    df = read_csv_text(
+    df = read_public_csv(
         path,
         required=(
             "time_period",
@@ -64,4 +64,4 @@ def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
             "flag": flag,
         }
     )
-    return POPULATION_SCHEMA.validate(out)
+    return ONS_POPULATION_SCHEMA.validate(out)

@@ -32,7 +32,7 @@ SUPPRESSION_MARKERS: dict[str, str] = {
 }
 """Marker -> meaning, for every non-numeric cell value the loaders accept."""
 
-SUPPRESSED = frozenset({"c", "x", "u", "low"})
+DFE_WITHHELD_MARKERS = frozenset({"c", "x", "u", "low"})
 """Markers meaning "a value exists but is withheld" (as opposed to not applicable / not returned)."""
 
 NATIONAL_ROUNDING_BASE = 10
@@ -44,7 +44,7 @@ ENCODINGS: tuple[str, ...] = ("utf-8-sig", "latin-1")
 _DURATION = re.compile(r"^\s*(\d{1,3}):(\d{1,2})\s*$")
 
 
-def read_csv_text(
+def read_public_csv(
     path: str | Path,
     *,
     required: Iterable[str] = (),

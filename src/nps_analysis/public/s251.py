@@ -17,7 +17,7 @@ import pandera.pandas as pa
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR
-from nps_analysis.public.quirks import parse_counts, read_csv_text
+from nps_analysis.public.quirks import parse_counts, read_public_csv
 
 S251_DIR = PUBLIC_DIR / "s251_outturn_2008_2014"
 S251_FILES: dict[str, str] = {
@@ -84,7 +84,7 @@ S251_SCHEMA = pa.DataFrameSchema(
 
 def load_s251_adoption(financial_year: str, directory: str | Path = S251_DIR) -> pd.DataFrame:
     """Adoption-services spending by LA for one financial year (pounds, cash prices)."""
-    df = read_csv_text(Path(directory) / S251_FILES[financial_year])
+    df = read_public_csv(Path(directory) / S251_FILES[financial_year])
     df = df.rename(columns=_COLUMN_NAMES)
     file = df.attrs["source_file"]
     missing = [

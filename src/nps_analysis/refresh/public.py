@@ -19,7 +19,7 @@ import pandas as pd
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
-from nps_analysis.public.quirks import read_csv_text
+from nps_analysis.public.quirks import read_public_csv
 from nps_analysis.refresh import history, releases, series
 
 _RELEASE_FOLDER = re.compile(r"cla_(\d{4})_release")
@@ -62,7 +62,7 @@ def choose_release(
     if release is None:
         years = set()
         for f in files:
-            df = read_csv_text(f)
+            df = read_public_csv(f)
             if "time_period" in df.columns:
                 years |= set(pd.to_numeric(df["time_period"], errors="coerce").dropna().astype(int))
         if years:
@@ -127,7 +127,7 @@ def _named(problem: Problem, path: Path) -> Problem:
 
 def source_line(dest: Path, public_dir: Path, spec: releases.ReleaseSpec, origin: str) -> str:
     """The SOURCES.md entry of one copied file, in the style of the existing entries."""
-    df = read_csv_text(dest)
+    df = read_public_csv(dest)
     rel = dest.relative_to(public_dir).as_posix()
     renamed = spec.files[dest.name].columns
     renames = (

@@ -17,7 +17,7 @@ import yaml
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
 from nps_analysis.public import cla
-from nps_analysis.public.quirks import read_csv_text
+from nps_analysis.public.quirks import read_public_csv
 
 SPEC_DIR = Path(__file__).with_name("specs")
 ROLE_COLUMNS: dict[str, tuple[str, ...]] = {"adoptions_la": cla.EES_COLUMNS}
@@ -104,7 +104,7 @@ def read_release_file(path: str | Path, spec: ReleaseSpec) -> pd.DataFrame:
                 )
             ]
         )
-    df = read_csv_text(path)
+    df = read_public_csv(path)
     wanted = {c: entry.columns.get(c, c) for c in ROLE_COLUMNS[entry.role]}
     missing = {c: p for c, p in wanted.items() if p not in df.columns}
     if missing:
