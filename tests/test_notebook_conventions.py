@@ -52,6 +52,17 @@ def test_reports_lead_with_their_headline(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_uses_only_tags_the_report_builder_knows(path):
+    """A misspelt tag would silently do nothing (e.g. 'auditor' for 'auditor-only')."""
+    from nps_analysis.release.pages import TAG_AUDITOR, TAG_HEADLINE, TAG_ONLY
+
+    known = {"parameters", TAG_HEADLINE, TAG_AUDITOR}
+    for cell in _load(path)["cells"]:
+        for tag in cell.get("metadata", {}).get("tags", []):
+            assert tag in known or tag.startswith(TAG_ONLY), f"{path.name}: unknown tag {tag!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_uses_project_kernel(path):
     assert _load(path)["metadata"]["kernelspec"]["name"] == "nps-analysis"
 
