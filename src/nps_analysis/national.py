@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from nps_analysis.asgsf import scenario_2025
 from nps_analysis.disclosure import Disclosure
 from nps_analysis.figure_check import check_figures
 from nps_analysis.paths import resolve
@@ -295,19 +296,15 @@ def rate_figures(regions: pd.DataFrame) -> list[tuple[str, Any, str]]:
     unsuppressed rate (e.g. before the regional stages have run)."""
     from nps_analysis import plotting
 
-    rate_column = RATE_COLUMNS["rate_per_1000"]
-    numeric = regions.assign(
-        **{
-            c: pd.to_numeric(regions[c], errors="coerce")
-            for c in (rate_column, "packages_per_1000_low", "packages_per_1000_high")
-        }
+    rate_column, low_column, high_column = (
+        RATE_COLUMNS[k] for k in ("rate_per_1000", "rate_low", "rate_high")
     )
-    shown = numeric.dropna(subset=[rate_column, "packages_per_1000_low", "packages_per_1000_high"])
+    columns = [rate_column, low_column, high_column]
+    numeric = regions.assign(**{c: pd.to_numeric(regions[c], errors="coerce") for c in columns})
+    shown = numeric.dropna(subset=columns)
     if shown.empty:
         return []
-    rate = shown[rate_column].to_numpy(float)
-    low = shown["packages_per_1000_low"].to_numpy(float)
-    high = shown["packages_per_1000_high"].to_numpy(float)
+    rate, low, high = (shown[c].to_numpy(float) for c in columns)
     fig, ax = plotting.new_figure()
     ax.errorbar(
         rate, shown["region"].astype(str), xerr=[rate - low, high - rate], fmt="o", capsize=4
@@ -317,8 +314,7 @@ def rate_figures(regions: pd.DataFrame) -> list[tuple[str, Any, str]]:
     ax.set_xlim(left=0)
     released = regions.loc[shown.index]  # described as released (already at fixed decimals)
     parts = [
-        f"{r['region']} {r[rate_column]} (range {r['packages_per_1000_low']} to "
-        f"{r['packages_per_1000_high']})"
+        f"{r['region']} {r[rate_column]} (range {r[low_column]} to {r[high_column]})"
         for _, r in released.iterrows()
     ]
     title = "ASGSF packages for adopted children under 18 per 1,000 such children, by pan-region"
@@ -333,7 +329,7 @@ def rate_figures(regions: pd.DataFrame) -> list[tuple[str, Any, str]]:
     return [(RATE_FIGURE, fig, "regions_compared")]
 
 
-SCENARIO_TABLE = "scenario_2025_summary"
+SCENARIO_TABLE = scenario_2025.TABLES[0]
 """The released summary of the 2025/26 fund-rules scenario (regional reports and ASGSF trends)."""
 SCENARIO_NATIONAL = "scenario_2025_by_region"
 """The national picture's compilation of it: one row per pan-region, then England."""
