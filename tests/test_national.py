@@ -219,3 +219,22 @@ def test_scenario_is_compiled_from_the_released_tables_as_released(tmp_path) -> 
     assert table["area"].tolist() == ["Eastern", "Western", "Northern", "England"]
     assert table["packages"].tolist() == ["c", "40", "", "140"]
     assert table["budget_gbp"].tolist() == ["", "", "", "50000000"]
+
+
+def test_benchmarks_are_the_regions_rows_as_released(tmp_path):
+    """The national picture publishes each RAA's benchmarking row once: as its region released
+    it (a `c` stays `c`), regions in order, no second suppression pattern of its own."""
+    from nps_analysis.national import BENCHMARK_DISCLOSURE, compile_benchmarks
+
+    for slug, rows in {"a": "Adopt A,c,12\nAdopt B,14,c\n", "b": "Adopt C,3,40\n"}.items():
+        folder = tmp_path / slug / "tables"
+        folder.mkdir(parents=True)
+        (folder / "benchmark_packages.csv").write_text(f"raa,count,base\n{rows}", encoding="utf-8")
+    (tables,) = compile_benchmarks(tmp_path, {"Region A": "a", "Region B": "b", "Region C": "c"})
+    assert tables.name == "benchmark_packages"
+    assert tables.table.to_dict("list") == {
+        "raa": ["Adopt A", "Adopt B", "Adopt C"],
+        "count": ["c", "14", "3"],
+        "base": ["12", "c", "40"],
+    }
+    assert tables.release == {"disclosure": BENCHMARK_DISCLOSURE}

@@ -18,6 +18,8 @@ from nps_analysis.asgsf import scenario_2025
 from nps_analysis.disclosure import Disclosure
 from nps_analysis.figure_check import check_figures
 from nps_analysis.paths import resolve
+from nps_analysis.regional import benchmark
+from nps_analysis.regional.benchmark import BenchmarkTable
 from nps_analysis.regional.cases import coverage_figures, one_return_per_raa
 from nps_analysis.release.formatting import format_value
 from nps_analysis.release.metadata import table_spec
@@ -380,3 +382,29 @@ def compile_regions(regions_dir: str | Path, slugs: dict[str, str]) -> pd.DataFr
             row[target] = total[source].iloc[-1] if total is not None and len(total) else None
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+BENCHMARK_DISCLOSURE = Disclosure(
+    safe_reason="each RAA's row as its pan-region released it (protected with that region)"
+)
+
+
+def compile_benchmarks(regions_dir: str | Path, slugs: dict[str, str]) -> list[BenchmarkTable]:
+    """England's RAA benchmarking tables: each region's released rows for its own RAAs, as
+    released, one after another in region order (published once: the national picture adds no
+    second copy with a suppression pattern of its own). A region without the table adds no
+    rows; an indicator no region released is left out."""
+    out = []
+    for name, indicator in benchmark.INDICATORS.items():
+        table_name = benchmark.table_name(name)
+        parts = [
+            frame
+            for slug in slugs.values()
+            if (frame := _released(resolve(regions_dir) / slug / "tables", table_name)) is not None
+        ]
+        if not parts:
+            continue
+        declaration = None if indicator.population is None else BENCHMARK_DISCLOSURE
+        table = pd.concat(parts, ignore_index=True)
+        out.append(benchmark.BenchmarkTable(table_name, table, declaration, indicator))
+    return out
