@@ -19,7 +19,6 @@ from nps_analysis.disclosure import Disclosure
 from nps_analysis.figure_check import check_figures
 from nps_analysis.paths import resolve
 from nps_analysis.regional import benchmark
-from nps_analysis.regional.benchmark import BenchmarkTable
 from nps_analysis.regional.cases import coverage_figures, one_return_per_raa
 from nps_analysis.release.formatting import format_value
 from nps_analysis.release.metadata import table_spec
@@ -389,19 +388,18 @@ BENCHMARK_DISCLOSURE = Disclosure(
 )
 
 
-def compile_benchmarks(regions_dir: str | Path, slugs: dict[str, str]) -> list[BenchmarkTable]:
+def compile_benchmarks(
+    regions_dir: str | Path, slugs: dict[str, str]
+) -> list[benchmark.BenchmarkTable]:
     """England's RAA benchmarking tables: each region's released rows for its own RAAs, as
     released, one after another in region order (published once: the national picture adds no
     second copy with a suppression pattern of its own). A region without the table adds no
     rows; an indicator no region released is left out."""
+    folders = [resolve(regions_dir) / slug / "tables" for slug in slugs.values()]
     out = []
     for name, indicator in benchmark.INDICATORS.items():
         table_name = benchmark.table_name(name)
-        parts = [
-            frame
-            for slug in slugs.values()
-            if (frame := _released(resolve(regions_dir) / slug / "tables", table_name)) is not None
-        ]
+        parts = [f for folder in folders if (f := _released(folder, table_name)) is not None]
         if not parts:
             continue
         declaration = None if indicator.population is None else BENCHMARK_DISCLOSURE
