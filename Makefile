@@ -45,7 +45,7 @@ browser: ## Install Debian's chromium when missing (the accessibility tests driv
 	  fi; }
 
 test: data browser ## Run the whole test suite (unit tests, notebooks under nbval, pipeline and browser checks)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --durations=30
 
 test-fast: install ## Unit tests only (skips notebook execution and pipeline runs)
 	$(BIN)/python -m pytest -m "not slow and not browser"

@@ -13,13 +13,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = REPO_ROOT.parent / "shared" / "seeds"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Notebook cells executed by nbval are slow: mark them so `make test-fast` can skip them."""
-    for item in items:
-        if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture
 def repo_root() -> Path:
     """The repository root."""
