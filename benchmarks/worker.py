@@ -80,8 +80,9 @@ def workforce(csv: str, processed: str) -> dict[str, Any]:
 
 def step(n: str) -> dict[str, Any]:
     """Fit the final TAYC-R OLS model (with its HC3 coefficient table) on `n` simulated families."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the simulators
     from nps_analysis.step import model
-    from nps_analysis.step.simulate import simulate_step
+    from simulation.step import simulate_step
 
     df = simulate_step(int(n), seed=1, missing_rate=0.03)
     base = _rss_mb()

@@ -189,7 +189,7 @@ def _run(tmp_path: Path, **params: object) -> Path:
 
 @pytest.mark.slow
 def test_papermill_ten_years_with_region(tmp_path: Path) -> None:
-    from nps_analysis.asgsf.simulate import simulate_packages
+    from simulation.asgsf import simulate_packages
 
     packages = simulate_packages("2015/16", "2024/25", scale=0.25, seed=12)
     csv = tmp_path / "asgsf_packages.csv"

@@ -12,8 +12,8 @@ import pytest
 
 from nps_analysis.asgsf import age, spend
 from nps_analysis.asgsf.analysis import display_rounded, run_analysis, write_outputs
-from nps_analysis.asgsf.simulate import simulate_packages
 from nps_analysis.outputs import OutputWriter
+from simulation.asgsf import simulate_packages
 
 FIXTURE = Path(__file__).parent / "fixtures" / "asgsf" / "packages_small.csv"
 RULES = spend.FairAccessRules()

@@ -14,8 +14,8 @@ from scipy import optimize, special, stats
 from nps_analysis.asgsf import trends
 from nps_analysis.asgsf.categories import COMPARABLE_LABEL
 from nps_analysis.asgsf.forecast import forecast_fit
-from nps_analysis.asgsf.simulate import simulate_counts
 from nps_analysis.asgsf.years import fy_span
+from simulation.asgsf import simulate_counts
 
 YEARS5 = fy_span("2018/19", "2022/23")
 TOTALS = np.array([4672, 8280, 10350, 12419, 14481])  # the default All packages series

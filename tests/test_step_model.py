@@ -20,7 +20,7 @@ from nps_analysis.step.model import (
     lstsq_estimates,
     model_fit_table,
 )
-from nps_analysis.step.simulate import (
+from simulation.step import (
     TRUE_COEFFICIENTS,
     simulate_design_batch,
     simulate_step,

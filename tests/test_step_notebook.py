@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from nps_analysis.step.model import COEFFICIENT_COLUMNS
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "step_tayc_regression.ipynb"

@@ -40,7 +40,7 @@ from nps_analysis.step.screening import (
     screen_factors,
     screening_disclosure,
 )
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pytest
 from nps_analysis import plotting
 from nps_analysis.asgsf import forecast, growth, mix, plots, trends
 from nps_analysis.asgsf.categories import COMPARABLE_LABEL
-from nps_analysis.asgsf.simulate import simulate_counts
 from nps_analysis.asgsf.years import fy_span
 from nps_analysis.disclosure import Disclosure
 from nps_analysis.outputs import OutputWriter
+from simulation.asgsf import simulate_counts
 
 YEARS5 = fy_span("2018/19", "2022/23")
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from nps_analysis.asgsf import prediction, trends
-from nps_analysis.asgsf.simulate import simulate_series
 from nps_analysis.asgsf.years import fy_span
+from simulation.asgsf import simulate_series
 
 THRESHOLD = 0.93
 YEARS = fy_span("2018/19", "2030/31")

@@ -121,8 +121,8 @@ def _released_like(frame: pd.DataFrame, suppress: dict[int, list[str]]) -> pd.Da
 
 def _asgsf():
     from nps_analysis.asgsf import forecast, growth, mix, plots, trends
-    from nps_analysis.asgsf.simulate import simulate_counts
     from nps_analysis.asgsf.years import fy_span
+    from simulation.asgsf import simulate_counts
 
     counts = simulate_counts(fy_span("2018/19", "2022/23"), seed=4)
     totals = growth.annual_totals(counts)

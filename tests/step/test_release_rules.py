@@ -28,7 +28,7 @@ from nps_analysis.step.release_rules import (
 )
 from nps_analysis.step.screening import screen_factors, screening_disclosure
 from nps_analysis.step.selection import screen_model_disclosure
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 PROCESSED = Path(__file__).resolve().parents[2] / "data" / "processed" / "step.parquet"
 CONFIG = SDCConfig(threshold=10, safe_dof_threshold=10)

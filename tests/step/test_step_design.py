@@ -10,7 +10,7 @@ from nps_analysis.step import MODEL_COVARIATES, OUTCOME
 from nps_analysis.step.design import indicators, slug, spans_several_raas
 from nps_analysis.step.missing import imputation_data
 from nps_analysis.step.model import coefficient_table, fit_model
-from nps_analysis.step.simulate import TRUE_COEFFICIENTS, simulate_step
+from simulation.step import TRUE_COEFFICIENTS, simulate_step
 
 EASTERN = ("Adopt East", "Adoption Connects", "Cambridgeshire & Peterborough Adoption")
 

@@ -16,7 +16,7 @@ from nps_analysis.sdc import SDCConfig
 from nps_analysis.step import OUTCOME
 from nps_analysis.step.diagnostics import HUBER_CHANCE_SD, diagnose, influence_table, interpret
 from nps_analysis.step.model import fit_model
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from nps_analysis.step.missing import (
     monte_carlo_error,
     rubin_pool,
 )
-from nps_analysis.step.simulate import simulate_step, true_beta
 from nps_analysis.synth.step import OPTIONAL_BLANKS
+from simulation.step import simulate_step, true_beta
 
 # m = 5 estimates of one parameter and their squared complete-data SEs, worked by hand:
 # qbar = 1.1; B = (.01 + .01 + .04 + 0 + .04) / 4 = .025; W = .045; T = W + 1.2 B = .075

@@ -9,7 +9,7 @@ from statsmodels.stats.power import TTestPower
 
 from nps_analysis.step.model import fit_model
 from nps_analysis.step.power import min_detectable_effect, power_two_sided, precision_table
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 
 def mde_from_statsmodels(se: float, df: int, alpha: float = 0.05, power: float = 0.8) -> float:

@@ -19,7 +19,7 @@ from nps_analysis.step.selection import (
     screen_against_model,
     screen_model_disclosure,
 )
-from nps_analysis.step.simulate import simulate_step
+from simulation.step import simulate_step
 
 
 @pytest.fixture(scope="module")
