@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from nps_analysis.cli import app
-from nps_analysis.config import region_slug, region_slugs
 from nps_analysis.execute import parse_parameters
+from nps_analysis.regions import region_slug, region_slugs
 
 runner = CliRunner()
 

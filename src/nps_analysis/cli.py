@@ -116,7 +116,7 @@ def run(
 
 
 def _region_stage(region: str) -> str:
-    from nps_analysis.config import region_slug
+    from nps_analysis.regions import region_slug
 
     try:
         return f"regional@{region_slug(region)}"
@@ -196,7 +196,7 @@ def validate(
 
     sheet_map = _sheet_map(sheet)
     if region is not None:
-        from nps_analysis.config import region_slug, region_slugs
+        from nps_analysis.regions import region_slug, region_slugs
 
         try:
             region = {s: n for n, s in region_slugs().items()}[region_slug(region)]

@@ -73,7 +73,7 @@ def run_region_with_own_data(
 ) -> int:
     """Check, prepare, run and collect; returns the process exit code (0 = success, 1 = problems
     in the files or the run, 2 = nothing to run: wrong region, folder or output folder)."""
-    from nps_analysis.config import region_slug, region_slugs
+    from nps_analysis.regions import region_slug, region_slugs
     from nps_analysis.validation import show_report, validate_report, write_problem_report
 
     try:

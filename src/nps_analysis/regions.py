@@ -1,6 +1,10 @@
-"""Pan-regions and their RAAs (National Picture s2.1), read from the reference list."""
+"""Pan-regions and their RAAs (National Picture s2.1): the names, their RAAs (reference list),
+the file-safe slugs of params.yaml, and choosing one region's rows. The one home of region
+helpers: every analysis checks a region name and selects its rows here."""
 
 from __future__ import annotations
+
+import difflib
 
 import pandas as pd
 
@@ -36,8 +40,53 @@ def region_names() -> list[str]:
 
 def raas_of(region: str) -> list[str]:
     """The RAAs of one pan-region (raises ValueError with the known names if unknown)."""
+    check_region(region)
     df = pan_regions_raas()
-    raas = df.loc[df["region"] == region, "raa"].tolist()
-    if not raas:
-        raise ValueError(f"Unknown pan-region {region!r}; known: {', '.join(region_names())}")
-    return raas
+    return df.loc[df["region"] == region, "raa"].tolist()
+
+
+def check_region(region: str | None) -> None:
+    """Raise ValueError naming the eight pan-regions (and the closest) when `region` is not one;
+    None (all of England) passes."""
+    if region is None or region in PAN_REGIONS:
+        return
+    close = difflib.get_close_matches(str(region), list(PAN_REGIONS), n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown pan-region {region!r}; known: {', '.join(PAN_REGIONS)}.{hint}")
+
+
+def rows_in_region(
+    df: pd.DataFrame, region: str | None, *, drop_unused_categories: bool = True
+) -> pd.DataFrame:
+    """The rows of `df` in pan-region `region` (a copy; every row when None), by default with the
+    categories no remaining row uses dropped from categorical columns."""
+    check_region(region)
+    if region is None:
+        return df
+    rows = df.loc[df["region"].astype(str) == region].copy()
+    if drop_unused_categories:
+        for column in rows.columns:
+            if isinstance(rows[column].dtype, pd.CategoricalDtype):
+                rows[column] = rows[column].cat.remove_unused_categories()
+    return rows
+
+
+def region_slugs() -> dict[str, str]:
+    """Map pan-region name → file-safe slug (the DVC foreach key in params.yaml), report order."""
+    from nps_analysis.config import load_params
+
+    return {spec["name"]: slug for slug, spec in load_params()["regions"].items()}
+
+
+def region_slug(region: str) -> str:
+    """The slug for a pan-region name (case and spacing forgiven); a clear error with close
+    matches when unknown."""
+    slugs = region_slugs()
+    if region in slugs:
+        return slugs[region]
+    for name, slug in slugs.items():
+        if region.strip().lower() in (name.lower(), slug):
+            return slug
+    close = difflib.get_close_matches(region, list(slugs), n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ValueError(f"Unknown pan-region {region!r}. Known: {', '.join(slugs)}.{hint}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nps_analysis.config import region_slugs
 from nps_analysis.published import load_published
 from nps_analysis.regional.commissioning import published_provider_funding
+from nps_analysis.regions import region_slugs
 
 
 @pytest.mark.parametrize("region", list(region_slugs()))

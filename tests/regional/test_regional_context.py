@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nps_analysis.config import region_slugs
 from nps_analysis.regional.context import adoptions_region_vs_england
+from nps_analysis.regions import region_slugs
 
 PUBLIC = "data/processed/public"
 

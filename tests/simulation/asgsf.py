@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from nps_analysis.asgsf.categories import availability
-from nps_analysis.asgsf.prepare import PAN_REGIONS
 from nps_analysis.asgsf.years import fy_span, fy_start
+from nps_analysis.regions import PAN_REGIONS
 
 DEFAULT_RATES: dict[str, tuple[float, float]] = {
     # therapy: (packages in the first year, annual growth)

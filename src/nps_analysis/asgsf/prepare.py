@@ -9,20 +9,17 @@ import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label
 from nps_analysis.asgsf.years import fy_label, fy_start
-from nps_analysis.regions import PAN_REGIONS
+from nps_analysis.regions import rows_in_region
 
 NATIONAL = "England"
 
 
 def filter_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
-    """Packages of one pan-region (`None` = all of England). Raises ValueError for unknown regions."""
+    """Packages of one pan-region (`None`, "" or "England" = all of England; categories kept).
+    Raises ValueError for an unknown region or one without packages in this file."""
     if region is None or str(region).strip() == "" or str(region) == NATIONAL:
         return df
-    if region not in PAN_REGIONS:
-        raise ValueError(
-            f"region {region!r} is not a pan-region; use one of {list(PAN_REGIONS)} or None"
-        )
-    out = df[df["region"] == region]
+    out = rows_in_region(df, region, drop_unused_categories=False)
     if out.empty:
         raise ValueError(f"no ASGSF packages for region {region!r} in this file")
     return out

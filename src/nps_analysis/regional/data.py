@@ -21,12 +21,3 @@ def load_available(data_dir: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
         if path.is_file():
             found[name] = pd.read_parquet(path)
     return found
-
-
-def in_region(df: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Rows of one pan-region, with unused categories dropped."""
-    rows = df.loc[df["region"].astype(str) == region].copy()
-    for column in rows.columns:
-        if isinstance(rows[column].dtype, pd.CategoricalDtype):
-            rows[column] = rows[column].cat.remove_unused_categories()
-    return rows

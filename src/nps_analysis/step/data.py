@@ -8,14 +8,16 @@ import pandas as pd
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import display_path, resolve
+from nps_analysis.regions import rows_in_region
 
 
 def select_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
-    """Rows of `region` (None = every row); a readable InputDataError if there are none."""
+    """Rows of `region` (None = every row; categories kept); a readable InputDataError if there
+    are none."""
     if region is None:
         return df.reset_index(drop=True)
-    keep = df["region"].astype(str).eq(region)
-    if not keep.any():
+    rows = rows_in_region(df, region, drop_unused_categories=False)
+    if rows.empty:
         present = sorted(df["region"].dropna().astype(str).unique())
         raise InputDataError(
             [
@@ -28,7 +30,7 @@ def select_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
                 )
             ]
         )
-    return df.loc[keep].reset_index(drop=True)
+    return rows.reset_index(drop=True)
 
 
 def load_step(path: str | os.PathLike[str], region: str | None = None) -> pd.DataFrame:

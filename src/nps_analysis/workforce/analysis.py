@@ -11,8 +11,9 @@ import pandas as pd
 from nps_analysis.disclosure.declaration import Disclosure, RowMembers
 from nps_analysis.disclosure.vocabulary import CASES, PACKAGES, STAFF, YES_NO
 from nps_analysis.outputs import OutputWriter
+from nps_analysis.regions import check_region, rows_in_region
 from nps_analysis.workforce.check import published_check
-from nps_analysis.workforce.common import area_name, check_region, in_area, unit_column
+from nps_analysis.workforce.common import area_name, unit_column
 from nps_analysis.workforce.gaps import GAPS_COLUMNS, gap_estimates, gap_reporting
 from nps_analysis.workforce.opportunity import (
     CAPACITY_COLUMNS,
@@ -90,8 +91,8 @@ def run_analysis(
     a = assumptions or InHouseAssumptions()
     mapping = load_skill_therapy_map() if mapping is None else mapping
     area, unit = area_name(region), unit_column(region)
-    wf = in_area(workforce, region)
-    gp = in_area(gaps, region)
+    wf = rows_in_region(workforce, region)
+    gp = rows_in_region(gaps, region)
     if wf.empty:
         raise ValueError(f"no staff records for {area}")
     raas = pan_regions_raas()
@@ -102,7 +103,7 @@ def run_analysis(
         "raas_in_gaps_file": gap_reporting(gp)["raas_in_file"],
         "raas_indicating_gaps": gap_reporting(gp)["raas_indicating_gaps"],
     }
-    cs = in_area(cases, region) if cases is not None else None
+    cs = rows_in_region(cases, region) if cases is not None else None
     per_cases = fte_per_cases(wf, cs, unit, area) if cs is not None and not cs.empty else None
     if per_cases is None or cs is None:  # per_cases is None whenever cs is
         notes.append("No open-case data: FTE per 100 open support cases not computed.")
@@ -116,7 +117,7 @@ def run_analysis(
     regions = region_names() if region is None else [region]
     opp, year = None, None
     if packages is not None and not packages.empty:
-        pk = in_area(packages, region)
+        pk = rows_in_region(packages, region)
         year = demand_year or latest_year(packages)
         opp = inhouse_opportunity(wf, pk, mapping, regions=regions, year=year, assumptions=a)
         if region is None:  # England rows: every staff record and package of the area

@@ -37,27 +37,6 @@ def role_order(roles: pd.Series) -> list[str]:
     return [r for r in ref if r in seen] + sorted(r for r in seen if r not in ref)
 
 
-def check_region(region: str | None) -> None:
-    """Raise ValueError (listing the names) when `region` is not a pan-region."""
-    if region is None:
-        return
-    from nps_analysis.regions import region_names
-
-    if region not in region_names():
-        raise ValueError(f"Unknown pan-region {region!r}; known: {', '.join(region_names())}")
-
-
-def in_area(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
-    """Rows of `df` in `region` (all rows when None), with unused categories dropped."""
-    if region is None:
-        return df
-    out = df.loc[df["region"].astype(str) == region].copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].cat.remove_unused_categories()
-    return out
-
-
 def area_name(region: str | None) -> str:
     """Display name of the area analysed."""
     return ENGLAND if region is None else region
