@@ -484,3 +484,33 @@ def test_release_size_attack_within_budget() -> None:
     assert report.violations[["table", "row", "column"]].equals(
         exact.loc[narrow, ["table", "row", "column"]].reset_index(drop=True)
     )
+
+
+@pytest.mark.slow
+def test_local_tables_replace_component_milps_without_changing_the_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A known integer table changed only near a cell (`_Component.local_table`) is a table the
+    intruder cannot rule out: the audit with it finds exactly the violations, with the same
+    intervals, as the audit that solves every bound over the whole component, with fewer
+    component-wide integer programmes."""
+    from nps_analysis.disclosure import intervals as engine
+
+    dims, cells, _ = realistic_release()
+    calls = {"component": 0}
+    solve = engine._Component.solve
+
+    def counted(self, c, *, integral, nodes=None):  # type: ignore[no-untyped-def]
+        calls["component"] += integral
+        return solve(self, c, integral=integral, nodes=nodes)
+
+    monkeypatch.setattr(engine._Component, "solve", counted)
+    with_local = audit(dims, cells)
+    local_calls = calls["component"]
+    calls["component"] = 0
+    monkeypatch.setattr(engine._Component, "local_table", lambda *args, **kwargs: None)
+    without = audit(dims, cells)
+    keys = ["table", "row", "column", "lower", "upper", "reason"]
+    assert not without.violations.empty
+    assert with_local.violations[keys].equals(without.violations[keys])
+    assert local_calls < calls["component"], (local_calls, calls["component"])
