@@ -5,6 +5,7 @@ helpers: every analysis checks a region name and selects its rows here."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -50,9 +51,14 @@ def check_region(region: str | None) -> None:
     None (all of England) passes."""
     if region is None or region in PAN_REGIONS:
         return
-    close = difflib.get_close_matches(str(region), list(PAN_REGIONS), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    hint = _did_you_mean(str(region), PAN_REGIONS)
     raise ValueError(f"Unknown pan-region {region!r}; known: {', '.join(PAN_REGIONS)}.{hint}")
+
+
+def _did_you_mean(value: str, known: Iterable[str]) -> str:
+    """ " Did you mean 'X', 'Y'?" with the closest known names, or "" when none is close."""
+    close = difflib.get_close_matches(value, list(known), n=3)
+    return f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def rows_in_region(
@@ -87,6 +93,5 @@ def region_slug(region: str) -> str:
     for name, slug in slugs.items():
         if region.strip().lower() in (name.lower(), slug):
             return slug
-    close = difflib.get_close_matches(region, list(slugs), n=3)
-    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    hint = _did_you_mean(region, slugs)
     raise ValueError(f"Unknown pan-region {region!r}. Known: {', '.join(slugs)}.{hint}")
