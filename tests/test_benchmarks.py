@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import RESULT_COLUMNS  # noqa: E402
+from benchmarks.pipeline import stage_commands  # noqa: E402
 from benchmarks.report import TARGET_COLUMNS, write_all  # noqa: E402
 from benchmarks.scale import growth_exponent, run_scale  # noqa: E402
 
@@ -39,3 +40,17 @@ def test_scale_smallest_size_writes_the_tidy_csv(tmp_path: Path) -> None:
     assert (written["n_repeats"] == 1).all()
     assert tuple(tg.columns) == TARGET_COLUMNS
     assert (tmp_path / "results.png").stat().st_size > 0
+
+
+def test_naive_baseline_runs_every_stage_command_resolved() -> None:
+    """The naive run makes the same release: every dvc.yaml stage, parameters filled in."""
+    import yaml
+
+    commands = stage_commands(REPO)
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    regions = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))["regions"]
+    assert len(commands) == len(stages) - 1 + len(regions)  # `regional` once per region
+    assert [name for name, _ in commands][-2:] == ["disclosure_audit", "index"]
+    assert not [cmd for _, cmd in commands if "${" in cmd]
+    protected = [cmd for name, cmd in commands if name.startswith("regional@")]
+    assert all("--protect-with" in cmd for cmd in protected)
