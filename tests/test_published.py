@@ -338,9 +338,9 @@ def test_missing_column_and_duplicate_id_fail(tmp_path: Path) -> None:
     _rewrite(folder / "service_tiers.csv", drop_unit)
     with pytest.raises(InputDataError) as info:
         load_published("service_tiers", folder)
-    cols = {(p.column, p.rule) for p in info.value.problems}
-    assert ("unit", "column_in_dataframe") in cols
-    assert any(c == "figure_id" for c, _ in cols)
+    found = {(p.row, p.column, p.rule) for p in info.value.problems}
+    assert (None, "unit", "missing_column") in found
+    assert (3, "figure_id", "duplicate_id") in found
 
 
 def test_unknown_table_is_refused(tmp_path: Path) -> None:
@@ -365,3 +365,160 @@ def test_value_must_agree_with_printed_numeral(tmp_path: Path) -> None:
     assert [(p.column, p.rule) for p in info.value.problems] == [
         ("value", "value_agrees_with_printed_numeral")
     ]
+
+
+def _problems(tmp_path: Path, table: str, edit) -> set[tuple[str, int | None, str | None, str]]:
+    """(file name, row, column, rule) of every problem after `edit` of a copy of `table`."""
+    folder = _copy_tables(tmp_path)
+    _rewrite(folder / f"{table}.csv", edit)
+    with pytest.raises(InputDataError) as info:
+        load_published(table, folder)
+    return {(Path(p.file).name, p.row, p.column, p.rule) for p in info.value.problems}
+
+
+def _set(row: int, column: str, value: str):
+    """An edit setting one cell; `row` is the CSV line number (header = 1)."""
+
+    def edit(rows: list[dict[str, str]], fields: list[str]) -> None:
+        rows[row - 2][column] = value
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "rule"),
+    [
+        ("open_support_cases", 2, "figure_id", "Cases.Coverage", "figure_id_pattern"),
+        ("open_support_cases", 2, "figure_id", "cases_total", "figure_id_pattern"),
+        ("open_support_cases", 2, "value_as_printed", "eight", "value_as_printed_in_source_text"),
+        ("open_support_cases", 2, "value", "", "value_blank_only_when_unit_none"),
+        ("open_support_cases", 2, "value", "seven", "not_a_number"),
+        ("open_support_cases", 4, "value", "19,454", "thousands_separator"),
+        ("open_support_cases", 6, "recipient_group", "kids", "unknown_published_recipient_group"),
+        ("open_support_cases", 3, "unit", "number", "unknown_published_unit"),
+        ("open_support_cases", 3, "source_document", "report", "unknown_published_source_document"),
+        ("open_support_cases", 3, "base", "0", "out_of_range"),
+        ("open_support_cases", 3, "source_text", "", "missing_value"),
+        ("service_tiers", 2, "value", "1500", "percent_in_range"),
+        ("service_tiers", 2, "tier", "tertiary", "unknown_published_service_tier"),
+        ("step_regression", 2, "term", "child_height", "unknown_step_term"),
+    ],
+)
+def test_each_rule_names_file_row_column(
+    tmp_path: Path, table: str, row: int, column: str, value: str, rule: str
+) -> None:
+    found = _problems(tmp_path, table, _set(row, column, value))
+    assert (f"{table}.csv", row, column, rule) in found
+
+
+def test_value_is_checked_against_its_printed_numeral_only_when_printed_as_digits(
+    tmp_path: Path,
+) -> None:
+    # "Thirty-seven percent" is words: a different value is not flagged by the numeral rule
+    found = _problems(tmp_path, "service_tiers", _set(2, "value", "1500"))
+    assert {r for *_, r in found} == {"percent_in_range"}
+
+
+def test_extra_or_misspelt_column_is_an_error(tmp_path: Path) -> None:
+    def edit(rows: list[dict[str, str]], fields: list[str]) -> None:
+        fields.append("comment")
+        fields[fields.index("note")] = "Note"
+        for r in rows:
+            r["comment"] = ""
+            r["Note"] = r.pop("note")
+
+    rules = {(c, r) for _, _, c, r in _problems(tmp_path, "service_tiers", edit)}
+    assert (None, "extra_columns") in rules
+    assert ("note", "header_normalised") in rules
+
+
+def test_totals_are_figures_in_published_tables() -> None:
+    budget = load_published("programme_budget")
+    assert "total" in set(budget["budget_line"])
+
+
+def test_figure_id_unique_across_tables(tmp_path: Path) -> None:
+    folder = _copy_tables(tmp_path)
+    taken = load_published("open_support_cases")["figure_id"].iloc[0]
+    _rewrite(folder / "service_tiers.csv", lambda rows, fields: rows[0].update(figure_id=taken))
+    with pytest.raises(InputDataError) as info:
+        all_figures(folder)
+    [problem] = info.value.problems
+    assert problem.rule == "figure_id_unique_across_tables"
+    assert problem.column == "figure_id"
+    assert Path(problem.file).name == "service_tiers.csv"
+
+
+def test_unknown_names_and_missing_files_have_snake_case_rules(tmp_path: Path) -> None:
+    for load, name, rule in (
+        (load_published, "not_a_table", "unknown_table"),
+        (load_reference, "not_a_list", "unknown_reference"),
+        (load_published, "workforce", "file_not_found"),
+        (load_reference, "skills", "file_not_found"),
+    ):
+        with pytest.raises(InputDataError) as info:
+            load(name, tmp_path)
+        assert [p.rule for p in info.value.problems] == [rule]
+
+
+def _copy_references(tmp_path: Path) -> Path:
+    for src in REFERENCE_DIR.glob("*.csv"):
+        (tmp_path / src.name).write_bytes(src.read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "column", "value", "rule"),
+    [
+        ("pan_regions_raas", 3, "raa", "Cambridgeshire & Peterborough Adoption", "duplicate_id"),
+        ("pan_regions_raas", 4, "raa", "", "missing_value"),
+        ("pan_regions_raas", 4, "region_order", "9", "out_of_range"),
+        ("skills", 2, "skill", "", "missing_value"),
+        ("staff_roles", 3, "slug", "social_workers", "duplicate_id"),
+        ("asgsf_therapy_categories", 2, "source", "", "missing_value"),
+    ],
+)
+def test_reference_list_rules(
+    tmp_path: Path, name: str, row: int, column: str, value: str, rule: str
+) -> None:
+    folder = _copy_references(tmp_path)
+    _rewrite(folder / f"{name}.csv", _set(row, column, value))
+    with pytest.raises(InputDataError) as info:
+        load_reference(name, folder)
+    found = {(Path(p.file).name, p.row, p.column, p.rule) for p in info.value.problems}
+    assert (f"{name}.csv", row, column, rule) in found
+
+
+def test_reference_list_missing_column(tmp_path: Path) -> None:
+    folder = _copy_references(tmp_path)
+
+    def drop(rows: list[dict[str, str]], fields: list[str]) -> None:
+        fields.remove("skill_name")
+        for r in rows:
+            del r["skill_name"]
+
+    _rewrite(folder / "skills.csv", drop)
+    with pytest.raises(InputDataError) as info:
+        load_reference("skills", folder)
+    assert [(p.column, p.rule) for p in info.value.problems] == [("skill_name", "missing_column")]
+
+
+def test_pan_regions_have_one_reader_that_sees_edits(tmp_path: Path) -> None:
+    from nps_analysis.regions import pan_regions_raas
+
+    folder = _copy_references(tmp_path)
+    assert load_reference("pan_regions_raas", folder).equals(pan_regions_raas(folder))
+    _rewrite(
+        folder / "pan_regions_raas.csv",
+        lambda rows, fields: rows[0].update(raa_name_as_printed="Renamed"),
+    )
+    assert pan_regions_raas(folder).loc[0, "raa_name_as_printed"] == "Renamed"
+    assert load_reference("pan_regions_raas", folder).loc[0, "raa_name_as_printed"] == "Renamed"
+
+
+def test_step_terms_vocabulary_holds_the_model_covariates() -> None:
+    from nps_analysis.step import MODEL_COVARIATES
+
+    terms = TABLE_DIMENSIONS["step_regression"]["term"]
+    assert terms is not None
+    assert list(terms[: len(MODEL_COVARIATES)]) == list(MODEL_COVARIATES)

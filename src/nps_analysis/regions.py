@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,9 +28,24 @@ PAN_REGIONS: tuple[str, ...] = (
 """The eight pan-regions in the report's order (s2.1); a test checks the reference list agrees."""
 
 
-def pan_regions_raas() -> pd.DataFrame:
-    """All 30 RAAs with their pan-region, in the report's order."""
-    df = pd.read_csv(PAN_REGIONS_FILE, encoding="utf-8", dtype=str, keep_default_na=False)
+def read_pan_regions_raas(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """The reference list as text (a copy), read once per file version: the one reader of
+    pan_regions_raas.csv (vocabularies, the published-figure checks and the public-data
+    geography all come here)."""
+    path = Path(reference_dir) / PAN_REGIONS_FILE.name
+    stat = path.stat() if path.is_file() else None
+    return _read_text(str(path), (stat.st_mtime_ns, stat.st_size) if stat else None).copy()
+
+
+@lru_cache(maxsize=8)
+def _read_text(path: str, version: tuple[int, int] | None) -> pd.DataFrame:
+    del version  # part of the cache key only: an edited file is read again
+    return pd.read_csv(path, encoding="utf-8", dtype=str, keep_default_na=False)
+
+
+def pan_regions_raas(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """All 30 RAAs with their pan-region, in the report's order (`region_order` an int)."""
+    df = read_pan_regions_raas(reference_dir)
     df["region_order"] = df["region_order"].astype(int)
     return df
 

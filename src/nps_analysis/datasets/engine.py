@@ -374,6 +374,16 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
     if kind in ("number", "integer", "money"):
         num_u, reason_u = _parse_number(u, kind == "money", ctx.separator)
         reason_u = np.where(blank_u, "", reason_u)
+        if col.plain_number:
+            grouped_u = u.str.strip().str.fullmatch(GROUPED_NUMBER).to_numpy(dtype=bool)
+            cells.flag(
+                grouped_u,
+                rule="thousands_separator",
+                message=f"'{col.name}' has a thousands separator",
+                fix="write a plain number without commas, currency or % signs (the printed form "
+                "belongs in value_as_printed)",
+            )
+            num_u = np.where(grouped_u, np.nan, num_u)
         cells.flag(
             reason_u == "decimal_comma",
             rule="decimal_comma",
@@ -813,6 +823,122 @@ def _rule_unique_key(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
         )
 
 
+def _rule_pattern(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """Every non-blank value of `column` matches the regular expression `pattern`."""
+    col = rule["column"]
+    if col not in df.columns:
+        return
+    text = df[col].astype(object)
+    bad = (text.notna() & ~text.astype(str).str.fullmatch(rule["pattern"])).to_numpy(dtype=bool)
+    ctx.cell_errors(
+        bad,
+        text.to_numpy(dtype=object),
+        rule=f"{col}_pattern",
+        column=col,
+        message=f"'{col}' must match {rule['pattern']}",
+        fix=f"write it like {rule['example']!r}: lower-case words, digits and '_', joined by dots",
+    )
+
+
+def _text(df: pd.DataFrame, column: str) -> pd.Series:
+    """A string column with blanks as ''."""
+    return df[column].astype(object).fillna("").astype(str)
+
+
+def _row_check(
+    df: pd.DataFrame,
+    ctx: _Ctx,
+    bad: pd.Series | np.ndarray,
+    *,
+    rule: str,
+    column: str,
+    message: str,
+    fix: str,
+) -> None:
+    """Report the rows where `bad` is True against `column` (the cell an analyst should fix)."""
+    ctx.cell_errors(
+        np.asarray(bad, dtype=bool),
+        df[column].astype(object).where(df[column].notna(), "").to_numpy(dtype=object),
+        rule=rule,
+        column=column,
+        message=message,
+        fix=fix,
+    )
+
+
+def _rule_printed_in_source(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    if not {"value_as_printed", "source_text"} <= set(df.columns):
+        return
+    printed, source = _text(df, "value_as_printed"), _text(df, "source_text")
+    found = [t.find(v) >= 0 for v, t in zip(printed, source, strict=True)]
+    _row_check(
+        df,
+        ctx,
+        ~np.array(found, dtype=bool),
+        rule="value_as_printed_in_source_text",
+        column="value_as_printed",
+        message="value_as_printed must appear verbatim in source_text",
+        fix="copy value_as_printed exactly as it appears in source_text (same digits, commas, "
+        "% sign)",
+    )
+
+
+#: A printed figure that is a plain numeral (£ and % allowed); words like 'five' are not checked.
+PRINTED_NUMERAL = r"^£?\d[\d,]*(\.\d+)?%?$|^\.\d+$"
+
+
+def _rule_value_agrees_with_printed(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    if not {"value_as_printed", "value"} <= set(df.columns):
+        return
+    printed = _text(df, "value_as_printed")
+    plain = printed.str.fullmatch(PRINTED_NUMERAL)
+    number = pd.to_numeric(
+        printed.str.replace(r"[£,%]", "", regex=True).where(plain), errors="coerce"
+    )
+    agrees = ~plain | (number - df["value"].abs()).abs().lt(1e-9)
+    _row_check(
+        df,
+        ctx,
+        ~agrees,
+        rule="value_agrees_with_printed_numeral",
+        column="value",
+        message="value must equal the number printed in value_as_printed",
+        fix="make value the printed number (sign aside), or correct value_as_printed",
+    )
+
+
+def _rule_value_blank_iff_unit_none(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    if not {"value", "unit"} <= set(df.columns):
+        return
+    unit = df["unit"].astype(object)
+    bad = (df["value"].isna() != (unit == "none")) & unit.notna()
+    _row_check(
+        df,
+        ctx,
+        bad,
+        rule="value_blank_only_when_unit_none",
+        column="value",
+        message="value may be blank only for qualitative rows (unit 'none')",
+        fix="give a numeric value, or set unit to 'none' for a qualitative row",
+    )
+
+
+def _rule_percent_in_range(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    if not {"value", "unit"} <= set(df.columns):
+        return
+    low, high = rule["min"], rule["max"]
+    bad = (df["unit"].astype(object) == "percent") & ~df["value"].between(low, high)
+    _row_check(
+        df,
+        ctx,
+        bad & df["value"].notna(),
+        rule="percent_in_range",
+        column="value",
+        message=f"percent values must lie between {_fmt(low)} and {_fmt(high)}",
+        fix="check the value: a percentage, not a count or a fraction?",
+    )
+
+
 RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
     "raa_in_region": _rule_raa_in_region,
     "age_order": _rule_age_order,
@@ -822,6 +948,11 @@ RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
     "count_basis": _rule_count_basis,
     "child_age_band_children_only": _rule_band_children_only,
     "unique_key": _rule_unique_key,
+    "pattern": _rule_pattern,
+    "value_as_printed_in_source_text": _rule_printed_in_source,
+    "value_agrees_with_printed_numeral": _rule_value_agrees_with_printed,
+    "value_blank_only_when_unit_none": _rule_value_blank_iff_unit_none,
+    "percent_in_range": _rule_percent_in_range,
 }
 
 
@@ -849,7 +980,7 @@ def check_table(
     if headers is None:
         headers = [str(c) for c in raw.columns]
     raw = raw.set_axis(range(raw.shape[1]), axis=1)
-    totals = _totals_rows(raw)
+    totals = np.zeros(len(raw), dtype=bool) if spec.totals_rows_allowed else _totals_rows(raw)
     for i in np.flatnonzero(totals):
         ctx.error(
             "totals_row",

@@ -2,6 +2,11 @@
 
 The YAML files in `specs/` are the single description of each minimum data set; the validator, the
 typed loader, the data dictionary and the Excel template are generated from them.
+
+The tables transcribed from the published reports and their reference lists are described in
+`specs/published/` (`tables.yaml`, `references.yaml`) and checked by the same engine. They live in a
+sub-folder because they are not minimum data sets: nobody collects them, so they get no template,
+no data-dictionary entry and no processed Parquet file.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pandas as pd
 import yaml
 
 from nps_analysis.paths import REFERENCE_DIR
+from nps_analysis.regions import PAN_REGIONS_FILE, read_pan_regions_raas
 
 CATEGORICAL_VOCABULARIES: tuple[str, ...] = (
     "region",
@@ -94,6 +100,7 @@ class ColumnSpec:
     max_length: int | None = None
     plausible_max: float | None = None
     plausible_reason: str = ""
+    plain_number: bool = False  # refuse thousands separators (the printed form is kept elsewhere)
 
     @property
     def vocab_name(self) -> str | None:
@@ -119,6 +126,7 @@ class DatasetSpec:
     file_aliases: tuple[str, ...]
     columns: tuple[ColumnSpec, ...]
     rules: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    totals_rows_allowed: bool = False  # published tables transcribe totals; data sets must not
 
     @property
     def column_names(self) -> list[str]:
@@ -140,20 +148,97 @@ def get_spec(name: str) -> DatasetSpec:
     """Load the spec of data set `name` (raises KeyError for an unknown name)."""
     if name not in DATASET_NAMES:
         raise KeyError(f"unknown data set {name!r}; known: {', '.join(DATASET_NAMES)}")
-    raw = yaml.safe_load((SPEC_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
-    columns = []
-    for col in raw["columns"]:
-        if col["type"] not in COLUMN_TYPES:
-            raise ValueError(f"spec {name}: column {col['name']} has unknown type {col['type']!r}")
-        fields: dict[str, Any] = {k: (str(v) if k == "example" else v) for k, v in col.items()}
-        columns.append(ColumnSpec(**fields))
+    raw = _read_yaml(SPEC_DIR / f"{name}.yaml")
     return DatasetSpec(
         name=raw["name"],
         title=raw["title"],
         grain=raw["grain"],
         description=" ".join(str(raw["description"]).split()),
         file_aliases=tuple(raw.get("file_aliases", [name])),
-        columns=tuple(columns),
+        columns=_column_specs(name, raw["columns"]),
+        rules=tuple(raw.get("rules", [])),
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _column_specs(spec_name: str, raw_columns: list[dict[str, Any]]) -> tuple[ColumnSpec, ...]:
+    columns = []
+    for col in raw_columns:
+        if col["type"] not in COLUMN_TYPES:
+            raise ValueError(
+                f"spec {spec_name}: column {col['name']} has unknown type {col['type']!r}"
+            )
+        fields: dict[str, Any] = {k: (str(v) if k == "example" else v) for k, v in col.items()}
+        columns.append(ColumnSpec(**fields))
+    return tuple(columns)
+
+
+# ------------------------------------------------------------- published tables and references
+PUBLISHED_SPEC_DIR = SPEC_DIR / "published"
+
+
+@cache
+def _published_config() -> dict[str, Any]:
+    return dict(_read_yaml(PUBLISHED_SPEC_DIR / "tables.yaml"))
+
+
+def published_common_columns() -> list[str]:
+    """The columns of every published table: figure_id first, the rest after the dimensions."""
+    return [c["name"] for c in _published_config()["common_columns"]]
+
+
+def published_table_names() -> list[str]:
+    """Names of the published tables that have a spec, in spec order."""
+    return list(_published_config()["tables"])
+
+
+@cache
+def published_spec(name: str) -> DatasetSpec:
+    """The spec of published table `name`: figure_id, its dimensions, then the common columns."""
+    config = _published_config()
+    table = config["tables"][name]  # KeyError for an unknown table
+    # a dimension with a vocabulary is a category, one without is free text; blank = not applicable
+    dimensions = [
+        {"type": "category" if "vocabulary" in d else "string", "nullable": True, **d}
+        for d in table["dimensions"]
+    ]
+    head, *tail = config["common_columns"]
+    return DatasetSpec(
+        name=name,
+        title=table["title"],
+        grain="one row per published figure",
+        description=" ".join(str(table["title"]).split()),
+        file_aliases=(name,),
+        columns=_column_specs(name, [head, *dimensions, *tail]),
+        rules=tuple(config["rules"]),
+        totals_rows_allowed=True,
+    )
+
+
+@cache
+def _reference_config() -> dict[str, Any]:
+    return dict(_read_yaml(PUBLISHED_SPEC_DIR / "references.yaml"))
+
+
+def reference_names() -> list[str]:
+    """Names of the reference lists under data/raw/published/reference/ that have a spec."""
+    return list(_reference_config())
+
+
+@cache
+def reference_spec(name: str) -> DatasetSpec:
+    """The spec of reference list `name` (raises KeyError for an unknown name)."""
+    raw = _reference_config()[name]
+    return DatasetSpec(
+        name=name,
+        title=raw["title"],
+        grain=raw["grain"],
+        description=raw["title"],
+        file_aliases=(name,),
+        columns=_column_specs(name, raw["columns"]),
         rules=tuple(raw.get("rules", [])),
     )
 
@@ -202,6 +287,7 @@ class Vocabulary:
         return Vocabulary(self.name, self.values, lookup, f"{self.source} + {source}")
 
 
+@cache
 def _vocab_config() -> dict[str, Any]:
     return yaml.safe_load((SPEC_DIR / "vocabularies.yaml").read_text(encoding="utf-8"))
 
@@ -217,16 +303,31 @@ def read_mapping_table(path: Path) -> pd.DataFrame:
     return table.iloc[:, :2].apply(lambda s: s.str.strip())
 
 
+def _reference_table(reference_dir: Path, file: str) -> pd.DataFrame:
+    """A reference list as text; pan_regions_raas.csv through its one cached reader."""
+    if file == PAN_REGIONS_FILE.name:
+        return read_pan_regions_raas(reference_dir)
+    return pd.read_csv(reference_dir / file, dtype=str, keep_default_na=False)
+
+
 @cache
 def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary:
-    """The vocabulary `name`, read from its reference list when that exists."""
+    """The vocabulary `name`, read from its reference list when that exists.
+
+    `extends: <other>` starts from the other vocabulary's values and spellings (for example the
+    published tables' therapy types are the ASGSF categories plus 'all').
+    """
     cfg = _vocab_config()[name]
     aliases: dict[str, str] = dict(cfg.get("aliases", {}) or {})
     ref = cfg.get("reference")
     values: list[str]
     source = "datasets/specs/vocabularies.yaml"
-    if ref and (reference_dir / ref["file"]).is_file():
-        table = pd.read_csv(reference_dir / ref["file"], dtype=str, keep_default_na=False)
+    if cfg.get("extends"):
+        base = get_vocabulary(cfg["extends"], reference_dir)
+        values, source = list(base.values), base.source
+        aliases = {**base.lookup, **aliases}
+    elif ref and (reference_dir / ref["file"]).is_file():
+        table = _reference_table(reference_dir, ref["file"])
         if ref.get("order_by"):
             table = table.sort_values(
                 ref["order_by"], kind="mergesort", key=lambda s: s.astype(int)
@@ -251,5 +352,5 @@ def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary
 @cache
 def raa_regions(reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
     """Canonical RAA name -> its pan-region, from the reference list."""
-    table = pd.read_csv(reference_dir / "pan_regions_raas.csv", dtype=str, keep_default_na=False)
+    table = read_pan_regions_raas(reference_dir)
     return dict(zip(table["raa"].str.strip(), table["region"].str.strip(), strict=True))
