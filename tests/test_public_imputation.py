@@ -105,9 +105,9 @@ def test_allocation_respects_boxes_and_sums() -> None:
 @pytest.mark.parametrize(
     ("values", "total", "rule"),
     [
-        ([50, NAN], 40, "total-infeasible"),  # 50 + at least 1 > 40 + 5
-        ([50, 4], 70, "total-infeasible"),  # nothing suppressed, 54 is not within 70 +- 5
-        ([50, NAN], NAN, "total-missing"),
+        ([50, NAN], 40, "total_infeasible"),  # 50 + at least 1 > 40 + 5
+        ([50, 4], 70, "total_infeasible"),  # nothing suppressed, 54 is not within 70 +- 5
+        ([50, NAN], NAN, "total_missing"),
     ],
 )
 def test_inconsistent_groups_raise(values: list[float], total: float, rule: str) -> None:

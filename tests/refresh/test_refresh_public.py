@@ -182,7 +182,7 @@ def test_an_abolished_code_with_a_count_is_refused(data_dir, tmp_path):
     (odd / src.name).write_text("\n".join(rows) + "\n", encoding="utf-8")
     with pytest.raises(InputDataError) as error:
         _refresh(data_dir, paths=(odd,))
-    assert [p.rule for p in error.value.problems] == ["la-code-not-in-force"]
+    assert [p.rule for p in error.value.problems] == ["la_code_not_in_force"]
     assert (
         "909" in error.value.problems[0].message and "2023-03-31" in error.value.problems[0].message
     )

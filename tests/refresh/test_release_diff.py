@@ -135,4 +135,4 @@ def test_bad_version_rows_are_refused(tmp_path):
     )
     with pytest.raises(InputDataError) as error:
         geography.load_lookup_versions(bad)
-    assert [(p.rule, p.column) for p in error.value.problems] == [("version-date", "valid_to")]
+    assert [(p.rule, p.column) for p in error.value.problems] == [("version_date", "valid_to")]

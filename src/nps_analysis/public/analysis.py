@@ -236,7 +236,7 @@ def _route_cells(la: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
         problems.append(
             Problem(
                 "adoption routes",
-                "unexpected-marker",
+                "unexpected_marker",
                 f"{int(bad_flag.sum())} LA cell(s) with a marker that is not a suppression marker",
                 f"LA adoption cells may only be numbers, {sorted(_SUPPRESSED_FLAGS)} or z",
                 column="flag",
@@ -253,7 +253,7 @@ def _route_cells(la: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
         problems.append(
             Problem(
                 "adoption routes",
-                "routes-mismatch",
+                "routes_mismatch",
                 f"{int(missing.sum())} LA-year(s) in only one of the adoptions and routes tables",
                 "pass routes from the same releases as adoptions (cla.load_all_adoption_routes)",
             )
@@ -268,7 +268,7 @@ def _route_cells(la: pd.DataFrame, routes: pd.DataFrame) -> pd.DataFrame:
             problems.append(
                 Problem(
                     "adoption routes",
-                    "routes-mismatch",
+                    "routes_mismatch",
                     f"{int(differ.sum())} LA-year(s) whose routes do not add up to the LA row",
                     "pass routes from the same releases as adoptions (cla.load_all_adoption_routes)",
                 )
@@ -545,7 +545,7 @@ def _population(
             [
                 Problem(
                     "la_adoptions",
-                    "reference-year",
+                    "reference_year",
                     f"reference year {reference_year} is outside the LA adoption data "
                     f"({first}-{last})",
                     "choose a year ending 31 March that the LA adoption data cover",

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
-from nps_analysis.public.quirks import parse_counts
+from nps_analysis.public.quirks import MISSING_FILE_FIX, parse_counts
 
 ASGLB_FILE = PUBLIC_DIR / "asg_agency_level" / "Local-Level-ASG-Agency-Level-Data-Q4-2022-2023.xlsx"
 SHEET_CHILDREN = "Adoption LAs"
@@ -71,9 +71,9 @@ def _read_sheet_raw(path: str, sheet: str) -> pd.DataFrame:
             [
                 Problem(
                     display_path(path),
-                    "file-missing",
+                    "file_not_found",
                     "workbook not found",
-                    "copy it into data/raw/public/asg_agency_level/",
+                    MISSING_FILE_FIX,
                 )
             ]
         ) from exc
@@ -82,7 +82,7 @@ def _read_sheet_raw(path: str, sheet: str) -> pd.DataFrame:
             [
                 Problem(
                     display_path(path),
-                    "sheet-missing",
+                    "sheet_missing",
                     str(exc),
                     f"the workbook must contain a sheet named '{sheet}'",
                     sheet=sheet,
@@ -177,7 +177,7 @@ def find_column(df: pd.DataFrame, *patterns: str) -> str:
             [
                 Problem(
                     df.attrs.get("source_file", "ASG workbook"),
-                    "column-match",
+                    "column_match",
                     f"{len(hits)} columns match {patterns!r}",
                     "the workbook layout changed; update the patterns in asglb.py",
                     sheet=df.attrs.get("sheet"),

@@ -207,7 +207,7 @@ def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
             [
                 Problem(
                     file,
-                    "no-adoption-rows",
+                    "no_adoption_rows",
                     "no cla_group 'Adopted' / 'Total' rows",
                     "check this is the ceased-by-adoption file",
                     column="cla_group",
@@ -306,7 +306,7 @@ def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
             [
                 Problem(
                     df.attrs["source_file"],
-                    "no-adoption-rows",
+                    "no_adoption_rows",
                     "no 'adopted during the year' series",
                     "use the 1994-2024 time series file",
                     column="population_count",

@@ -31,9 +31,10 @@ from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, REFERENCE_DIR, display_path
 from nps_analysis.public import asglb
 from nps_analysis.public.quirks import normalise_name, read_public_csv
+from nps_analysis.published import load_reference
+from nps_analysis.regions import PAN_REGIONS_FILE
 
 GEOGRAPHY_DIR = PUBLIC_DIR / "geography"
-PAN_REGIONS_FILE = REFERENCE_DIR / "pan_regions_raas.csv"
 ALIASES_FILE = GEOGRAPHY_DIR / "raa_aliases.csv"
 NOT_IN_REPORT_FILE = GEOGRAPHY_DIR / "raa_not_in_report.csv"
 OVERRIDES_FILE = GEOGRAPHY_DIR / "la_overrides.csv"
@@ -75,11 +76,10 @@ LOOKUP_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def load_pan_regions(path: str | Path = PAN_REGIONS_FILE) -> pd.DataFrame:
-    """The report's RAAs and pan-regions (``region, region_order, raa, ...``)."""
-    df = read_public_csv(path, required=("region", "region_order", "raa", "raa_name_as_printed"))
-    df["region_order"] = pd.to_numeric(df["region_order"]).astype(int)
-    return df
+def load_pan_regions() -> pd.DataFrame:
+    """The report's RAAs and pan-regions (``region, region_order, raa, ...``), checked against
+    their spec and read through the one reader of the reference list."""
+    return load_reference("pan_regions_raas")
 
 
 def raa_units(
@@ -95,7 +95,7 @@ def raa_units(
             [
                 Problem(
                     display_path(not_in_report),
-                    "unknown-region",
+                    "unknown_region",
                     "region is not a report pan-region",
                     f"use one of {sorted(order.index)}",
                     row=int(i) + 2,
@@ -167,7 +167,7 @@ def build_la_lookup(
             [
                 Problem(
                     display_path(overrides_file),
-                    "unknown-raa",
+                    "unknown_raa",
                     "RAA is not in the report list nor raa_not_in_report.csv",
                     "use the report's spelling or add the unit to raa_not_in_report.csv",
                     row=int(i) + 2,
@@ -192,7 +192,7 @@ def build_la_lookup(
             [
                 Problem(
                     display_path(asg_file),
-                    "raa-unmapped",
+                    "raa_unmapped",
                     f"LA '{lookup.loc[c, 'la_name']}' points to '{lookup.loc[c, 'member_of']}', which is not a known RAA",
                     f"add '{lookup.loc[c, 'member_of']}' to {display_path(aliases_file)} or an override to "
                     f"{display_path(overrides_file)}",
@@ -262,7 +262,7 @@ def attach_geography(
             [
                 Problem(
                     df.attrs.get("source_file", "input"),
-                    "la-code-unknown",
+                    "la_code_unknown",
                     f"LA code {c} is not in the LA -> RAA lookup",
                     f"add code {c} to {display_path(OVERRIDES_FILE)}",
                     column=code_column,
@@ -322,7 +322,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
                     _version_problem(
                         path,
                         i,
-                        "version-date",
+                        "version_date",
                         f"{column} must be a date YYYY-{month_day[0]:02d}-{month_day[1]:02d}",
                         "reorganisations take effect on 1 April: periods run 1 April to 31 March",
                         column,
@@ -339,7 +339,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
                 _version_problem(
                     path,
                     i,
-                    "version-raa",
+                    "version_raa",
                     f"RAA '{raa}' in pan-region '{region}' is not in the report's list "
                     f"(the report places it in '{units.get(raa, 'no pan-region')}')",
                     f"use the spelling and pan-region of {display_path(PAN_REGIONS_FILE)} or "
@@ -356,7 +356,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
                         _version_problem(
                             path,
                             i,
-                            "version-code",
+                            "version_code",
                             f"{column[:-1]} code {code} has no row of its own",
                             "add a row for it (with its valid_from / valid_to)",
                             column,
@@ -371,7 +371,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
             _version_problem(
                 path,
                 i,
-                "version-period",
+                "version_period",
                 "valid_from is after valid_to",
                 "swap them",
                 "valid_to",
@@ -386,7 +386,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
                     _version_problem(
                         path,
                         b,
-                        "version-overlap",
+                        "version_overlap",
                         f"LA code {_code} has two rows in force on {start[b].date()}",
                         "end the earlier row the day before the later one starts",
                         "valid_from",
@@ -467,7 +467,7 @@ def _map_by_year(
             problems.append(
                 Problem(
                     df.attrs.get("source_file", "input"),
-                    "la-code-not-in-force",
+                    "la_code_not_in_force",
                     f"LA code {c} is not in force in {y} ({_span(versions, c)}; "
                     f"year read as '{basis}')",
                     f"check the file's year and codes, or correct valid_from / valid_to of {c} "

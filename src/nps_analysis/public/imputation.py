@@ -136,7 +136,7 @@ def impute(
                 problems.append(
                     _problem(
                         source,
-                        "total-missing",
+                        "total_missing",
                         key,
                         f"{n} suppressed cell(s) but no published total",
                         "check the regional rows of this year are present and named as in the lookup",
@@ -149,7 +149,7 @@ def impute(
             problems.append(
                 _problem(
                     source,
-                    "total-infeasible",
+                    "total_infeasible",
                     key,
                     f"published cells sum to {known:g} with {n} suppressed cell(s) (each >= {lo}) "
                     f"but the published total is {total_g:g} (+/- {tolerance})",

@@ -38,6 +38,12 @@ DFE_WITHHELD_MARKERS = frozenset({"c", "x", "u", "low"})
 NATIONAL_ROUNDING_BASE = 10
 """DfE rounds national and regional counts to the nearest 10 (LA counts are not rounded)."""
 
+MISSING_FILE_FIX = (
+    "restore it from the repository (git checkout -- data/raw/public) or download it from the "
+    "source named for it in data/raw/public/SOURCES.md"
+)
+"""What to do about a missing public source file (every public reader says the same)."""
+
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "latin-1")
 """Encodings tried in order: UTF-8 (with or without BOM), then Latin-1 (old s251 files)."""
 
@@ -57,10 +63,9 @@ def read_public_csv(
             [
                 Problem(
                     display_path(path),
-                    "file-missing",
+                    "file_not_found",
                     "file not found",
-                    "restore it from the repository (git checkout -- data/raw/public) or download it "
-                    "from the source named for it in data/raw/public/SOURCES.md",
+                    MISSING_FILE_FIX,
                 )
             ]
         )
@@ -76,7 +81,7 @@ def read_public_csv(
                 [
                     Problem(
                         display_path(path),
-                        "csv-malformed",
+                        "csv_malformed",
                         f"cannot parse CSV: {exc}",
                         "restore the original published file (it should be byte-identical)",
                     )
@@ -102,7 +107,7 @@ def read_public_csv(
             [
                 Problem(
                     display_path(path),
-                    "column-missing",
+                    "missing_column",
                     f"required column '{c}' not found",
                     "check this is the file named in SOURCES.md; the publisher may have renamed it",
                     column=c,
@@ -143,7 +148,7 @@ def parse_counts(
             [
                 Problem(
                     file,
-                    "not-a-count",
+                    "not_a_count",
                     "cell is neither a number nor a known suppression marker",
                     f"expected a number or one of {sorted(SUPPRESSION_MARKERS)}; "
                     "restore the original published file or add the marker to quirks.SUPPRESSION_MARKERS",
@@ -181,7 +186,7 @@ def parse_duration_months(
             [
                 Problem(
                     file,
-                    "not-a-duration",
+                    "not_a_duration",
                     "duration is not in 'years:months' form (months 0-11)",
                     "expected e.g. '01:06' for 1 year 6 months; restore the original published file",
                     row=int(p) + header_rows + 1,
@@ -204,7 +209,7 @@ def check_values(
             [
                 Problem(
                     file,
-                    "unexpected-value",
+                    "unexpected_value",
                     f"unexpected value in '{column}'",
                     fix,
                     row=int(p) + 2,

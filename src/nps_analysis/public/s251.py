@@ -95,7 +95,7 @@ def load_s251_adoption(financial_year: str, directory: str | Path = S251_DIR) ->
             [
                 Problem(
                     file,
-                    "column-missing",
+                    "missing_column",
                     f"no column for '{c}'",
                     "add the file's column name to s251._COLUMN_NAMES",
                     column=c,

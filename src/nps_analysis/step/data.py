@@ -47,7 +47,7 @@ def load_step(path: str | os.PathLike[str], region: str | None = None) -> pd.Dat
             [
                 Problem(
                     file=display_path(full),
-                    rule="file_exists",
+                    rule="file_not_found",
                     message="the STEP extract was not found",
                     fix="run `make data` (synthetic default) or pass -p step_path <your extract>",
                 )
