@@ -1,7 +1,9 @@
 """pandera schemas for the typed (processed) frames, generated from the specs.
 
 These are the contract downstream analysis code can rely on: `pandera_schema("step").validate(df)`.
-All checks are vectorised built-ins (dtype, range, membership), so they stay fast at scale.
+All checks are vectorised built-ins (dtype, range, membership), so they stay fast at scale. The
+pipeline itself does not run them: the engine (`engine.check_table`) is the one validation path and
+builds the typed frames from the same specs; the tests use these schemas to check that it does.
 """
 
 from __future__ import annotations
