@@ -288,10 +288,14 @@ def test_provider_regions_match_reference() -> None:
     assert set(funding["region"]) - {"all"} <= regions
 
 
-def _copy_tables(tmp_path: Path) -> Path:
-    for src in PUBLISHED_DIR.glob("*.csv"):
+def _copy_tables(tmp_path: Path, source: Path = PUBLISHED_DIR) -> Path:
+    for src in source.glob("*.csv"):
         (tmp_path / src.name).write_bytes(src.read_bytes())
     return tmp_path
+
+
+def _copy_references(tmp_path: Path) -> Path:
+    return _copy_tables(tmp_path, REFERENCE_DIR)
 
 
 def _rewrite(path: Path, edit) -> None:
@@ -344,7 +348,7 @@ def test_missing_column_and_duplicate_id_fail(tmp_path: Path) -> None:
 
 
 def test_unknown_table_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputDataError, match="no schema"):
+    with pytest.raises(InputDataError, match="no spec for published table"):
         load_published("not_a_table", tmp_path)
 
 
@@ -367,13 +371,20 @@ def test_value_must_agree_with_printed_numeral(tmp_path: Path) -> None:
     ]
 
 
-def _problems(tmp_path: Path, table: str, edit) -> set[tuple[str, int | None, str | None, str]]:
-    """(file name, row, column, rule) of every problem after `edit` of a copy of `table`."""
-    folder = _copy_tables(tmp_path)
+def _problems(
+    tmp_path: Path, table: str, edit, *, reference: bool = False
+) -> set[tuple[str, int | None, str | None, str]]:
+    """(file name, row, column, rule) of every problem after `edit` of a copy of `table` (a
+    published table, or a reference list when `reference`)."""
+    folder = _copy_references(tmp_path) if reference else _copy_tables(tmp_path)
     _rewrite(folder / f"{table}.csv", edit)
     with pytest.raises(InputDataError) as info:
-        load_published(table, folder)
+        (load_reference if reference else load_published)(table, folder)
     return {(Path(p.file).name, p.row, p.column, p.rule) for p in info.value.problems}
+
+
+REF = "reference/"
+"""Prefix marking a reference list in the parametrised rule cases."""
 
 
 def _set(row: int, column: str, value: str):
@@ -402,13 +413,26 @@ def _set(row: int, column: str, value: str):
         ("service_tiers", 2, "value", "1500", "percent_in_range"),
         ("service_tiers", 2, "tier", "tertiary", "unknown_published_service_tier"),
         ("step_regression", 2, "term", "child_height", "unknown_step_term"),
+        (
+            REF + "pan_regions_raas",
+            3,
+            "raa",
+            "Cambridgeshire & Peterborough Adoption",
+            "duplicate_id",
+        ),
+        (REF + "pan_regions_raas", 4, "raa", "", "missing_value"),
+        (REF + "pan_regions_raas", 4, "region_order", "9", "out_of_range"),
+        (REF + "skills", 2, "skill", "", "missing_value"),
+        (REF + "staff_roles", 3, "slug", "social_workers", "duplicate_id"),
+        (REF + "asgsf_therapy_categories", 2, "source", "", "missing_value"),
     ],
 )
 def test_each_rule_names_file_row_column(
     tmp_path: Path, table: str, row: int, column: str, value: str, rule: str
 ) -> None:
-    found = _problems(tmp_path, table, _set(row, column, value))
-    assert (f"{table}.csv", row, column, rule) in found
+    name = table.removeprefix(REF)
+    found = _problems(tmp_path, name, _set(row, column, value), reference=table != name)
+    assert (f"{name}.csv", row, column, rule) in found
 
 
 def test_value_is_checked_against_its_printed_numeral_only_when_printed_as_digits(
@@ -461,46 +485,14 @@ def test_unknown_names_and_missing_files_have_snake_case_rules(tmp_path: Path) -
         assert [p.rule for p in info.value.problems] == [rule]
 
 
-def _copy_references(tmp_path: Path) -> Path:
-    for src in REFERENCE_DIR.glob("*.csv"):
-        (tmp_path / src.name).write_bytes(src.read_bytes())
-    return tmp_path
-
-
-@pytest.mark.parametrize(
-    ("name", "row", "column", "value", "rule"),
-    [
-        ("pan_regions_raas", 3, "raa", "Cambridgeshire & Peterborough Adoption", "duplicate_id"),
-        ("pan_regions_raas", 4, "raa", "", "missing_value"),
-        ("pan_regions_raas", 4, "region_order", "9", "out_of_range"),
-        ("skills", 2, "skill", "", "missing_value"),
-        ("staff_roles", 3, "slug", "social_workers", "duplicate_id"),
-        ("asgsf_therapy_categories", 2, "source", "", "missing_value"),
-    ],
-)
-def test_reference_list_rules(
-    tmp_path: Path, name: str, row: int, column: str, value: str, rule: str
-) -> None:
-    folder = _copy_references(tmp_path)
-    _rewrite(folder / f"{name}.csv", _set(row, column, value))
-    with pytest.raises(InputDataError) as info:
-        load_reference(name, folder)
-    found = {(Path(p.file).name, p.row, p.column, p.rule) for p in info.value.problems}
-    assert (f"{name}.csv", row, column, rule) in found
-
-
 def test_reference_list_missing_column(tmp_path: Path) -> None:
-    folder = _copy_references(tmp_path)
-
     def drop(rows: list[dict[str, str]], fields: list[str]) -> None:
         fields.remove("skill_name")
         for r in rows:
             del r["skill_name"]
 
-    _rewrite(folder / "skills.csv", drop)
-    with pytest.raises(InputDataError) as info:
-        load_reference("skills", folder)
-    assert [(p.column, p.rule) for p in info.value.problems] == [("skill_name", "missing_column")]
+    found = _problems(tmp_path, "skills", drop, reference=True)
+    assert found == {("skills.csv", None, "skill_name", "missing_column")}
 
 
 def test_pan_regions_have_one_reader_that_sees_edits(tmp_path: Path) -> None:

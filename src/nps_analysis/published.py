@@ -14,7 +14,7 @@ a blank row) are errors here: these files are transcriptions kept in git and mus
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -106,9 +106,21 @@ def _directory(directory: str | os.PathLike[str] | None, default: Path) -> Path:
 
 
 _SPECS = {"table": published_spec, "reference": reference_spec}
+_KINDS: dict[str, tuple[Path, Collection[str], str]] = {
+    "table": (PUBLISHED_DIR, TABLE_DIMENSIONS, "published table"),
+    "reference": (REFERENCE_DIR, REFERENCE_COLUMNS, "reference list"),
+}
+"""Where each kind of file lives by default, the names that have a spec, and what it is called."""
 
 
-def _load(path: Path, kind: str, name: str) -> pd.DataFrame:
+def _load(kind: str, name: str, directory: str | os.PathLike[str] | None) -> pd.DataFrame:
+    """Load and check published table or reference list `name` (`kind` 'table' or 'reference')."""
+    default, known, noun = _KINDS[kind]
+    path = _directory(directory, default) / f"{name}.csv"
+    if name not in known:
+        raise _problem(
+            path, f"unknown_{kind}", f"no spec for {noun} '{name}'", f"use one of {sorted(known)}"
+        )
     stat = path.stat() if path.is_file() else None
     key = (stat.st_mtime_ns, stat.st_size) if stat else None
     return _validated(str(path), kind, name, key).copy()
@@ -124,15 +136,7 @@ def _validated(path: str, kind: str, name: str, version: tuple[int, int] | None)
 
 def load_published(name: str, directory: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load and validate `data/raw/published/<name>.csv` (or `<directory>/<name>.csv`)."""
-    path = _directory(directory, PUBLISHED_DIR) / f"{name}.csv"
-    if name not in TABLE_DIMENSIONS:
-        raise _problem(
-            path,
-            "unknown_table",
-            f"no schema for published table '{name}'",
-            f"use one of {sorted(TABLE_DIMENSIONS)}",
-        )
-    return _load(path, "table", name)
+    return _load("table", name, directory)
 
 
 def list_published_tables(directory: str | os.PathLike[str] | None = None) -> list[str]:
@@ -143,15 +147,7 @@ def list_published_tables(directory: str | os.PathLike[str] | None = None) -> li
 
 def load_reference(name: str, directory: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load and check a reference list, `data/raw/published/reference/<name>.csv`."""
-    path = _directory(directory, REFERENCE_DIR) / f"{name}.csv"
-    if name not in REFERENCE_COLUMNS:
-        raise _problem(
-            path,
-            "unknown_reference",
-            f"no reference list '{name}'",
-            f"use one of {sorted(REFERENCE_COLUMNS)}",
-        )
-    return _load(path, "reference", name)
+    return _load("reference", name, directory)
 
 
 @lru_cache(maxsize=4)
