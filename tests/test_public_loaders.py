@@ -215,3 +215,38 @@ def test_a_missing_public_file_names_a_fix_any_user_can_follow(tmp_path) -> None
         read_public_csv(tmp_path / "absent.csv")
     fix = raised.value.problems[0].fix
     assert "SOURCES.md" in fix and "git checkout" in fix and "/work/" not in fix
+    assert raised.value.problems[0].rule == "file_not_found"
+    with pytest.raises(InputDataError) as raised:
+        asglb._read_sheet_raw(str(tmp_path / "absent.xlsx"), "Sheet1")
+    assert [(p.rule, p.fix) for p in raised.value.problems] == [("file_not_found", fix)]
+
+
+# ------------------------------------------------ the LA -> RAA versions reference list
+@pytest.mark.parametrize(
+    ("line", "column", "value", "where", "rule"),
+    [
+        (94, "valid_to", "2019-06-30", (94, "valid_to"), "version_date"),
+        (97, "valid_from", "2019-05-01", (97, "valid_from"), "version_date"),
+        (97, "valid_to", "2018-03-31", (97, "valid_to"), "period_order"),
+        (95, "old_la_code", "835", (95, "valid_from"), "version_overlap"),
+        (95, "old_la_code", "835", (98, "predecessors"), "version_code"),
+        (98, "predecessors", "835;999", (98, "predecessors"), "version_code"),
+        (2, "old_la_code", "20", (2, "old_la_code"), "old_la_code_pattern"),
+        (2, "unit_kind", "county", (2, "unit_kind"), "unknown_la_unit_kind"),
+        (2, "raa", "Nowhere Adoption", (2, "raa"), "version_raa"),
+        (2, "la_name", "", (2, "la_name"), "missing_value"),
+    ],
+)
+def test_bad_lookup_version_rows_are_named(
+    tmp_path: Path, line: int, column: str, value: str, where: tuple[int, str], rule: str
+) -> None:
+    from nps_analysis.public import geography
+
+    frame = pd.read_csv(geography.VERSIONS_FILE, dtype=str, keep_default_na=False)
+    frame.loc[line - 2, column] = value
+    bad = tmp_path / "versions.csv"
+    frame.to_csv(bad, index=False)
+    with pytest.raises(InputDataError) as raised:
+        geography.load_lookup_versions(bad)
+    found = {(Path(p.file).name, p.row, p.column, p.rule) for p in raised.value.problems}
+    assert ("versions.csv", *where, rule) in found

@@ -73,8 +73,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _as_loaded(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """The checked frame as callers expect it: numbers float64, integers int64, all else str
-    ('' where blank)."""
+    """The checked frame as callers expect it: numbers float64, integers int64, dates
+    datetime64[ns], all else str ('' where blank)."""
     out: dict[str, pd.Series] = {}
     for col in spec.columns:
         cells = frame[col.name]
@@ -82,6 +82,8 @@ def _as_loaded(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
             out[col.name] = cells.astype("float64")
         elif col.type == "integer":
             out[col.name] = cells.astype("int64")
+        elif col.type == "date":
+            out[col.name] = cells
         else:
             out[col.name] = cells.astype(object).where(cells.notna(), "").astype(str)
     return pd.DataFrame(out, index=frame.index)

@@ -836,7 +836,7 @@ def _rule_pattern(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
         rule=f"{col}_pattern",
         column=col,
         message=f"'{col}' must match {rule['pattern']}",
-        fix=f"write it like {rule['example']!r}: lower-case words, digits and '_', joined by dots",
+        fix=rule["fix"],
     )
 
 
@@ -939,6 +939,65 @@ def _rule_percent_in_range(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) ->
     )
 
 
+def _rule_version_date(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """Every date in `column` falls on `month`-`day` (e.g. reorganisations start on 1 April)."""
+    col, month, day = rule["column"], rule["month"], rule["day"]
+    if col not in df.columns:
+        return
+    dates = pd.DatetimeIndex(df[col])
+    bad = dates.notna() & ((dates.month != month) | (dates.day != day))
+    ctx.cell_errors(
+        np.asarray(bad, dtype=bool),
+        np.asarray(dates.strftime("%Y-%m-%d"), dtype=object),
+        rule="version_date",
+        column=col,
+        message=f"{col} must be a date YYYY-{month:02d}-{day:02d}",
+        fix=rule["fix"],
+    )
+
+
+def _rule_version_overlap(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """No two rows of one `key` are in force on the same day (blank start/end = open-ended)."""
+    key, (start_col, end_col) = rule["key"], rule["columns"]
+    if not {key, start_col, end_col} <= set(df.columns):
+        return
+    start = df[start_col].fillna(pd.Timestamp.min).to_numpy()
+    end = df[end_col].fillna(pd.Timestamp.max).to_numpy()
+    for code, positions in df.groupby(df[key].astype(object), sort=False).indices.items():
+        ordered = sorted(positions, key=lambda i: start[i])
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if start[b] <= end[a]:
+                day = pd.Timestamp(start[b]).date()
+                ctx.error(
+                    "version_overlap",
+                    f"'{key}' {code} has two rows in force on {day}",
+                    f"end the earlier row the day before the later one starts ({end_col})",
+                    row=int(ctx.rows[b]),
+                    column=start_col,
+                    value=str(day),
+                )
+
+
+def _rule_version_codes(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """Every code listed (';'-separated) in `columns` has a row of its own (its `key`)."""
+    key, columns = rule["key"], rule["columns"]
+    if not {key, *columns} <= set(df.columns):
+        return
+    known = set(df[key].dropna())
+    for col in columns:
+        for i, cell in enumerate(df[col].fillna("")):
+            for code in filter(None, str(cell).split(";")):
+                if code not in known:
+                    ctx.error(
+                        "version_code",
+                        f"{col} lists code {code}, which has no row of its own",
+                        f"add a row for {code} (with its {' / '.join(rule['dates'])})",
+                        row=int(ctx.rows[i]),
+                        column=col,
+                        value=code,
+                    )
+
+
 RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
     "raa_in_region": _rule_raa_in_region,
     "age_order": _rule_age_order,
@@ -953,6 +1012,9 @@ RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
     "value_agrees_with_printed_numeral": _rule_value_agrees_with_printed,
     "value_blank_only_when_unit_none": _rule_value_blank_iff_unit_none,
     "percent_in_range": _rule_percent_in_range,
+    "version_date": _rule_version_date,
+    "version_overlap": _rule_version_overlap,
+    "version_codes": _rule_version_codes,
 }
 
 

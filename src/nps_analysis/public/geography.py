@@ -27,11 +27,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from nps_analysis.datasets.spec import reference_spec
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, REFERENCE_DIR, display_path
 from nps_analysis.public import asglb
 from nps_analysis.public.quirks import normalise_name, read_public_csv
-from nps_analysis.published import load_reference
+from nps_analysis.published import load_reference, validate_published
 from nps_analysis.regions import PAN_REGIONS_FILE
 
 GEOGRAPHY_DIR = PUBLIC_DIR / "geography"
@@ -279,123 +280,50 @@ def attach_geography(
 
 
 # ----------------------------------------------------------------------- versions over time
-VERSIONS_SCHEMA = pa.DataFrameSchema(
-    {
-        "old_la_code": pa.Column(str, pa.Check.str_matches(r"^\d{3}[A-Z]?$")),
-        "la_name": pa.Column(str),
-        "raa": pa.Column(str),
-        "region": pa.Column(str),
-        "unit_kind": pa.Column(str, pa.Check.isin(["local authority", "reporting unit"])),
-        "valid_from": pa.Column("datetime64[ns]", nullable=True),
-        "valid_to": pa.Column("datetime64[ns]", nullable=True),
-        "predecessors": pa.Column(str),
-        "successors": pa.Column(str),
-        "change": pa.Column(str),
-    },
-    strict=True,
-)
+VERSIONS_SPEC = "la_raa_region_versions"
 """One row per LA code and period: blank ``valid_from`` = in force before the data start, blank
 ``valid_to`` = still in force. Periods start on 1 April and end on 31 March (reorganisation
 dates); ``predecessors`` / ``successors`` list codes separated by ``;``."""
 
 
-def _version_problem(path: Path, i: int, rule: str, message: str, fix: str, column: str, value):
-    return Problem(
-        display_path(path), rule, message, fix, row=int(i) + 2, column=column, value=str(value)
-    )
-
-
 def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
-    """The versioned LA -> RAA -> pan-region table, checked: dates on 1 April / 31 March, no
-    overlapping periods for a code, predecessor/successor codes known, RAA and pan-region as in
-    the report's list (or ``raa_not_in_report.csv``). Raise InputDataError naming the row."""
+    """The versioned LA -> RAA -> pan-region table, checked against its spec (reference list
+    ``la_raa_region_versions``: dates on 1 April / 31 March, no overlapping periods for a code,
+    predecessor/successor codes known) and each RAA and pan-region against the report's list (or
+    ``raa_not_in_report.csv``). Raise InputDataError naming every bad row."""
     path = Path(path)
-    raw = read_public_csv(path, required=tuple(VERSIONS_SCHEMA.columns))
-    problems: list[Problem] = []
-    parsed = {}
-    for column, month_day in (("valid_from", (4, 1)), ("valid_to", (3, 31))):
-        values = pd.to_datetime(raw[column].replace("", None), format="%Y-%m-%d", errors="coerce")
-        for i in raw.index:
-            text, value = raw.loc[i, column], values.loc[i]
-            if text and (pd.isna(value) or (value.month, value.day) != month_day):
-                problems.append(
-                    _version_problem(
-                        path,
-                        i,
-                        "version_date",
-                        f"{column} must be a date YYYY-{month_day[0]:02d}-{month_day[1]:02d}",
-                        "reorganisations take effect on 1 April: periods run 1 April to 31 March",
-                        column,
-                        text,
-                    )
-                )
-        parsed[column] = values
-    units = raa_units().drop_duplicates("raa").set_index("raa")["region"]
-    known = set(raw["old_la_code"])
-    for i in raw.index:
-        raa, region = raw.loc[i, "raa"], raw.loc[i, "region"]
-        if raa not in units.index or units[raa] != region:
-            problems.append(
-                _version_problem(
-                    path,
-                    i,
-                    "version_raa",
-                    f"RAA '{raa}' in pan-region '{region}' is not in the report's list "
-                    f"(the report places it in '{units.get(raa, 'no pan-region')}')",
-                    f"use the spelling and pan-region of {display_path(PAN_REGIONS_FILE)} or "
-                    f"{display_path(NOT_IN_REPORT_FILE)}",
-                    "raa",
-                    raa,
-                )
-            )
-        for column in ("predecessors", "successors"):
-            cell: str = raw.loc[i, column]
-            for code in filter(None, cell.split(";")):
-                if code not in known:
-                    problems.append(
-                        _version_problem(
-                            path,
-                            i,
-                            "version_code",
-                            f"{column[:-1]} code {code} has no row of its own",
-                            "add a row for it (with its valid_from / valid_to)",
-                            column,
-                            code,
-                        )
-                    )
-    out = raw.assign(valid_from=parsed["valid_from"], valid_to=parsed["valid_to"])
-    start = out["valid_from"].fillna(pd.Timestamp.min)
-    end = out["valid_to"].fillna(pd.Timestamp.max)
-    for i in out.index[start > end]:
-        problems.append(
-            _version_problem(
-                path,
-                i,
-                "version_period",
-                "valid_from is after valid_to",
-                "swap them",
-                "valid_to",
-                i,
-            )
-        )
-    for _code, rows in out.groupby("old_la_code").groups.items():
-        ordered = sorted(rows, key=lambda r: start[r])
-        for a, b in zip(ordered, ordered[1:], strict=False):
-            if start[b] <= end[a]:
-                problems.append(
-                    _version_problem(
-                        path,
-                        b,
-                        "version_overlap",
-                        f"LA code {_code} has two rows in force on {start[b].date()}",
-                        "end the earlier row the day before the later one starts",
-                        "valid_from",
-                        out.loc[b, "valid_from"],
-                    )
-                )
+    raw = read_public_csv(path)
+    problems = _unknown_version_raas(raw, path)
+    try:
+        checked = validate_published(raw, reference_spec(VERSIONS_SPEC), file=display_path(path))
+    except InputDataError as err:
+        problems = [*err.problems, *problems]
     if problems:
         raise InputDataError(problems)
-    return VERSIONS_SCHEMA.validate(out)
+    return checked
+
+
+def _unknown_version_raas(raw: pd.DataFrame, path: Path) -> list[Problem]:
+    """Rows whose RAA and pan-region are not as in the report's list or raa_not_in_report.csv."""
+    if not {"raa", "region"} <= set(raw.columns):
+        return []  # the spec check reports the missing column
+    units = raa_units().drop_duplicates("raa").set_index("raa")["region"]
+    home = raw["raa"].map(units)
+    return [
+        Problem(
+            display_path(path),
+            "version_raa",
+            f"RAA '{raa}' in pan-region '{region}' is not in the report's list "
+            f"(the report places it in '{units.get(raa, 'no pan-region')}')",
+            f"use the spelling and pan-region of {display_path(PAN_REGIONS_FILE)} or "
+            f"{display_path(NOT_IN_REPORT_FILE)}",
+            row=int(i) + 2,
+            column="raa",
+            value=str(raa),
+        )
+        for i, raa, region in zip(raw.index, raw["raa"], raw["region"], strict=True)
+        if home[i] != region
+    ]
 
 
 def year_period(year: int, basis: str = "year_ending_march") -> tuple[date, date]:
