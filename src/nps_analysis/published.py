@@ -32,7 +32,7 @@ from nps_analysis.datasets.spec import (
 )
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLISHED_DIR, REFERENCE_DIR, display_path
-from nps_analysis.regions import PAN_REGIONS_FILE, read_pan_regions_raas
+from nps_analysis.regions import read_reference_csv
 
 
 def _dimensions(spec: DatasetSpec) -> dict[str, Sequence[str] | None]:
@@ -58,8 +58,9 @@ def _problem(path: Path, rule: str, message: str, fix: str) -> InputDataError:
     return InputDataError([Problem(display_path(path), rule, message, fix)])
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A published table or reference list as text (pan_regions_raas.csv via its one reader)."""
+def read_published_csv(path: Path, *, reference: bool = False) -> pd.DataFrame:
+    """A published table, or a reference list (through its one cached reader,
+    :func:`nps_analysis.regions.read_reference_csv`), as text; a missing file is a Problem."""
     if not path.is_file():
         raise _problem(
             path,
@@ -67,8 +68,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             "file not found",
             "restore it from git (data/raw/published is tracked)",
         )
-    if path.name == PAN_REGIONS_FILE.name:
-        return read_pan_regions_raas(path.parent)
+    if reference:
+        return read_reference_csv(path)
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
@@ -133,7 +134,8 @@ def _validated(path: str, kind: str, name: str, version: tuple[int, int] | None)
     """Read and check once per file version (`version` = modification time and size)."""
     del version  # part of the cache key only: an edited file is read again
     spec = _SPECS[kind](name)
-    return validate_published(_read_csv(Path(path)), spec, file=display_path(path))
+    raw = read_published_csv(Path(path), reference=kind == "reference")
+    return validate_published(raw, spec, file=display_path(path))
 
 
 def load_published(name: str, directory: str | os.PathLike[str] | None = None) -> pd.DataFrame:

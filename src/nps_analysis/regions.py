@@ -28,13 +28,18 @@ PAN_REGIONS: tuple[str, ...] = (
 """The eight pan-regions in the report's order (s2.1); a test checks the reference list agrees."""
 
 
-def read_pan_regions_raas(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """The reference list as text (a copy), read once per file version: the one reader of
-    pan_regions_raas.csv (vocabularies, the published-figure checks and the public-data
-    geography all come here)."""
-    path = Path(reference_dir) / PAN_REGIONS_FILE.name
+def read_reference_csv(path: Path) -> pd.DataFrame:
+    """A reference list (``data/raw/published/reference/*.csv``) as text, a copy read once per
+    file version: the one reader of those files (the vocabularies, ``published.load_reference``
+    and the public-data geography all come here). It lives here because region code must stay
+    light and everything that reads the pan-regions imports this module."""
     stat = path.stat() if path.is_file() else None
     return _read_text(str(path), (stat.st_mtime_ns, stat.st_size) if stat else None).copy()
+
+
+def read_pan_regions_raas(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """The pan-regions reference list as text (see :func:`read_reference_csv`)."""
+    return read_reference_csv(Path(reference_dir) / PAN_REGIONS_FILE.name)
 
 
 @lru_cache(maxsize=8)

@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from nps_analysis.paths import REFERENCE_DIR
-from nps_analysis.regions import PAN_REGIONS_FILE, read_pan_regions_raas
+from nps_analysis.regions import read_pan_regions_raas, read_reference_csv
 
 CATEGORICAL_VOCABULARIES: tuple[str, ...] = (
     "region",
@@ -303,13 +303,6 @@ def read_mapping_table(path: Path) -> pd.DataFrame:
     return table.iloc[:, :2].apply(lambda s: s.str.strip())
 
 
-def _reference_table(reference_dir: Path, file: str) -> pd.DataFrame:
-    """A reference list as text; pan_regions_raas.csv through its one cached reader."""
-    if file == PAN_REGIONS_FILE.name:
-        return read_pan_regions_raas(reference_dir)
-    return pd.read_csv(reference_dir / file, dtype=str, keep_default_na=False)
-
-
 @cache
 def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary:
     """The vocabulary `name`, read from its reference list when that exists.
@@ -327,7 +320,7 @@ def get_vocabulary(name: str, reference_dir: Path = REFERENCE_DIR) -> Vocabulary
         values, source = list(base.values), base.source
         aliases = {**base.lookup, **aliases}
     elif ref and (reference_dir / ref["file"]).is_file():
-        table = _reference_table(reference_dir, ref["file"])
+        table = read_reference_csv(reference_dir / ref["file"])
         if ref.get("order_by"):
             table = table.sort_values(
                 ref["order_by"], kind="mergesort", key=lambda s: s.astype(int)

@@ -32,7 +32,7 @@ from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, REFERENCE_DIR, display_path
 from nps_analysis.public import asglb
 from nps_analysis.public.quirks import normalise_name, read_public_csv
-from nps_analysis.published import load_reference, validate_published
+from nps_analysis.published import load_reference, read_published_csv, validate_published
 from nps_analysis.regions import PAN_REGIONS_FILE
 
 GEOGRAPHY_DIR = PUBLIC_DIR / "geography"
@@ -292,7 +292,7 @@ def load_lookup_versions(path: str | Path = VERSIONS_FILE) -> pd.DataFrame:
     predecessor/successor codes known) and each RAA and pan-region against the report's list (or
     ``raa_not_in_report.csv``). Raise InputDataError naming every bad row."""
     path = Path(path)
-    raw = read_public_csv(path)
+    raw = read_published_csv(path, reference=True)
     problems = _unknown_version_raas(raw, path)
     try:
         checked = validate_published(raw, reference_spec(VERSIONS_SPEC), file=display_path(path))
