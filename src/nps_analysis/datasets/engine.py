@@ -8,6 +8,7 @@ number (header = row 1), column, offending value, rule and a suggested fix.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -840,6 +841,23 @@ def _rule_pattern(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
     )
 
 
+_Rule = Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]
+
+
+def _needs(*columns: str) -> Callable[[_Rule], _Rule]:
+    """A rule that runs only when the frame has `columns` (a missing one is reported already)."""
+
+    def wrap(check: _Rule) -> _Rule:
+        @functools.wraps(check)
+        def rule(df: pd.DataFrame, params: dict[str, Any], ctx: _Ctx) -> None:
+            if set(columns) <= set(df.columns):
+                check(df, params, ctx)
+
+        return rule
+
+    return wrap
+
+
 def _text(df: pd.DataFrame, column: str) -> pd.Series:
     """A string column with blanks as ''."""
     return df[column].astype(object).fillna("").astype(str)
@@ -866,9 +884,8 @@ def _row_check(
     )
 
 
+@_needs("value_as_printed", "source_text")
 def _rule_printed_in_source(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
-    if not {"value_as_printed", "source_text"} <= set(df.columns):
-        return
     printed, source = _text(df, "value_as_printed"), _text(df, "source_text")
     found = [t.find(v) >= 0 for v, t in zip(printed, source, strict=True)]
     _row_check(
@@ -887,9 +904,8 @@ def _rule_printed_in_source(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -
 PRINTED_NUMERAL = r"^£?\d[\d,]*(\.\d+)?%?$|^\.\d+$"
 
 
+@_needs("value_as_printed", "value")
 def _rule_value_agrees_with_printed(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
-    if not {"value_as_printed", "value"} <= set(df.columns):
-        return
     printed = _text(df, "value_as_printed")
     plain = printed.str.fullmatch(PRINTED_NUMERAL)
     number = pd.to_numeric(
@@ -907,9 +923,8 @@ def _rule_value_agrees_with_printed(df: pd.DataFrame, rule: dict[str, Any], ctx:
     )
 
 
+@_needs("value", "unit")
 def _rule_value_blank_iff_unit_none(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
-    if not {"value", "unit"} <= set(df.columns):
-        return
     unit = df["unit"].astype(object)
     bad = (df["value"].isna() != (unit == "none")) & unit.notna()
     _row_check(
@@ -923,9 +938,8 @@ def _rule_value_blank_iff_unit_none(df: pd.DataFrame, rule: dict[str, Any], ctx:
     )
 
 
+@_needs("value", "unit")
 def _rule_percent_in_range(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
-    if not {"value", "unit"} <= set(df.columns):
-        return
     low, high = rule["min"], rule["max"]
     bad = (df["unit"].astype(object) == "percent") & ~df["value"].between(low, high)
     _row_check(
@@ -998,7 +1012,7 @@ def _rule_version_codes(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> No
                     )
 
 
-RULES: dict[str, Callable[[pd.DataFrame, dict[str, Any], _Ctx], None]] = {
+RULES: dict[str, _Rule] = {
     "raa_in_region": _rule_raa_in_region,
     "age_order": _rule_age_order,
     "consecutive_financial_years": _rule_consecutive_fy,
