@@ -70,6 +70,7 @@ class _Ctx:
     sheet: str | None
     rows: np.ndarray  # spreadsheet row number of each data row
     separator: str = ","
+    exact_spellings: bool = False  # category values must be written as their canonical value
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -459,6 +460,16 @@ def _check_column(s: pd.Series, col: ColumnSpec, vocab: Vocabulary | None, ctx: 
                         else ""
                     )
                 ),
+            )
+        if ctx.exact_spellings:
+            respelt_u = np.array(
+                [c is not None and c != x for c, x in zip(canon_u, u, strict=True)], dtype=bool
+            )
+            cells.flag(
+                respelt_u,
+                rule="spelling_not_canonical",
+                message=lambda v: f"'{col.name}' must be written exactly {vocab.canonical(v)!r}",
+                fix=f"use the spelling of the {col.vocab_name} list ({vocab.source})",
             )
         if col.blank_label:
             cat_u = np.where(blank_u, pos[col.blank_label], cat_u)
@@ -1051,7 +1062,7 @@ def check_table(
     `merged_header` lists merged header cell ranges ('E1:F1').
     """
     vocabularies = dict(vocabularies or {})
-    ctx = _Ctx(file, sheet, np.empty(0, dtype="int64"), separator)
+    ctx = _Ctx(file, sheet, np.empty(0, dtype="int64"), separator, spec.exact_spellings)
     raw = raw.reset_index(drop=True)
     if headers is None:
         headers = [str(c) for c in raw.columns]

@@ -127,6 +127,7 @@ class DatasetSpec:
     columns: tuple[ColumnSpec, ...]
     rules: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     totals_rows_allowed: bool = False  # published tables transcribe totals; data sets must not
+    exact_spellings: bool = False  # published tables and reference lists: no other spellings
 
     @property
     def column_names(self) -> list[str]:
@@ -215,6 +216,7 @@ def published_spec(name: str) -> DatasetSpec:
         columns=_column_specs(name, [head, *dimensions, *tail]),
         rules=tuple(config["rules"]),
         totals_rows_allowed=True,
+        exact_spellings=True,
     )
 
 
@@ -240,6 +242,7 @@ def reference_spec(name: str) -> DatasetSpec:
         file_aliases=(name,),
         columns=_column_specs(name, raw["columns"]),
         rules=tuple(raw.get("rules", [])),
+        exact_spellings=True,
     )
 
 
