@@ -2,10 +2,10 @@
 
 Each table under ``data/raw/published/`` and each reference list under its ``reference/`` folder is
 described as data in ``datasets/specs/published/`` (``tables.yaml``, ``references.yaml``) and checked
-on load by the engine that checks the minimum data sets (:func:`nps_analysis.datasets.engine.
-check_table`): allowed values come from ``datasets/specs/vocabularies.yaml``, the row checks (the
-printed figure is in the quoted text and agrees with ``value``, ...) are rules of the engine's
-registry. Every problem is a :class:`~nps_analysis.errors.Problem` naming file, row (CSV line),
+on load by the engine that checks the minimum data sets
+(:func:`nps_analysis.datasets.engine.check_table`): allowed values come from
+``datasets/specs/vocabularies.yaml`` and must be spelt exactly so, the row checks (the printed
+figure is in the quoted text and agrees with ``value``, ...) are rules of the engine's registry. Every problem is a :class:`~nps_analysis.errors.Problem` naming file, row (CSV line),
 column, rule, value and fix. The engine's warnings (a header spelled differently, an extra column,
 a blank row) are errors here: these files are transcriptions kept in git and must be exact. See
 ``data/raw/published/README.md`` for the tables and ``docs/published-figures.md`` for conventions.
