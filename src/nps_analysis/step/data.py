@@ -1,4 +1,4 @@
-"""Loading a STEP extract through the project's validator, and choosing the region to analyse."""
+"""Loading a STEP extract (processed, or validated as it is read) and choosing the region."""
 
 from __future__ import annotations
 
@@ -34,12 +34,14 @@ def select_region(df: pd.DataFrame, region: str | None) -> pd.DataFrame:
 
 
 def load_step(path: str | os.PathLike[str], region: str | None = None) -> pd.DataFrame:
-    """Validate and load a STEP extract (CSV, Excel or Parquet), then select `region`.
+    """Load a STEP extract (CSV, Excel or Parquet), then select `region`.
 
-    Validation is `nps_analysis.datasets.load_dataset("step", ...)`: an invalid extract raises its
-    InputDataError listing every problem (file, row, column, rule, fix).
+    The processed `data/processed/step.parquet` (validated when `nps process` wrote it) is read
+    as written; any other extract is validated by the engine (`load_dataset`), an invalid one
+    raising its InputDataError listing every problem (file, row, column, rule, fix). See
+    `nps_analysis.datasets.processed.load_data_file`.
     """
-    from nps_analysis.datasets import load_dataset
+    from nps_analysis.datasets.processed import load_data_file
 
     full = resolve(path)
     if not full.is_file():
@@ -53,7 +55,7 @@ def load_step(path: str | os.PathLike[str], region: str | None = None) -> pd.Dat
                 )
             ]
         )
-    return select_region(load_dataset("step", full), region)
+    return select_region(load_data_file("step", full), region)
 
 
 __all__ = ["load_step", "select_region"]
