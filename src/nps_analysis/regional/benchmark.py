@@ -23,6 +23,7 @@ from scipy import stats as sps
 
 from nps_analysis.asgsf.categories import NOT_RECORDED
 from nps_analysis.asgsf.years import fy_start
+from nps_analysis.datasets.processed import load_processed
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import (
     CASES,
@@ -31,7 +32,6 @@ from nps_analysis.disclosure.vocabulary import (
     PACKAGES,
     STAFF,
 )
-from nps_analysis.paths import resolve
 from nps_analysis.public.analysis import demand_rates
 from nps_analysis.regional import rates
 from nps_analysis.regional.cases import RETURN_KEYS, case_returns
@@ -330,7 +330,7 @@ def workforce_values(workforce: pd.DataFrame) -> pd.DataFrame:
 def adoption_values(public_dir: str | os.PathLike[str], year: int) -> pd.DataFrame:
     """DfE children adopted in the year ending 31 March ``year`` by report RAA, with the range
     from suppressed LA cells (``total_low``/``total_high``)."""
-    df = pd.read_parquet(resolve(public_dir) / "adoptions_by_region_year.parquet")
+    df = load_processed("adoptions_by_region_year", public_dir)
     ref = pan_regions_raas()[["region", "raa"]]
     rows = ref.merge(df.loc[df["year"] == year], on=["region", "raa"], how="inner")
     return rows[["region", "raa"]].assign(
@@ -342,7 +342,7 @@ def adoption_values(public_dir: str | os.PathLike[str], year: int) -> pd.DataFra
 
 def raa_population(public_dir: str | os.PathLike[str], as_at_year: int) -> pd.DataFrame:
     """Estimated adopted children under 18 by report RAA at 31 March ``as_at_year``."""
-    df = pd.read_parquet(resolve(public_dir) / "adopted_population_by_year.parquet")
+    df = load_processed("adopted_population_by_year", public_dir)
     rows = df.loc[(df["as_at_year"] == as_at_year) & (df["age_limit"] == rates.AGE_LIMIT)]
     ref = pan_regions_raas()[["region", "raa"]]
     return ref.merge(rows[["region", "raa", "estimate", "low", "high"]], on=["region", "raa"])

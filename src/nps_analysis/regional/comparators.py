@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nps_analysis.paths import resolve
+from nps_analysis.datasets.processed import load_processed
 from nps_analysis.regions import pan_regions_raas
 
 VARIABLES = (
@@ -51,14 +51,13 @@ def characteristics(
       (the age structure that older support needs follow).
     """
     p = dict(params or comparator_params())
-    folder = resolve(public_dir)
     ref = pan_regions_raas()[["region", "raa"]]
-    pop = pd.read_parquet(folder / "adopted_population_by_year.parquet")
+    pop = load_processed("adopted_population_by_year", public_dir)
     pop = pop.loc[pop["as_at_year"] == int(p["population_year"])]
     wide = pop.pivot_table(index="raa", columns="age_limit", values="estimate", aggfunc="sum")
-    lookup = pd.read_parquet(folder / "la_raa_region_lookup.parquet")
+    lookup = load_processed("la_raa_region_lookup", public_dir)
     las = lookup.groupby("raa")["old_la_code"].nunique()
-    adoptions = pd.read_parquet(folder / "adoptions_by_region_year.parquet")
+    adoptions = load_processed("adoptions_by_region_year", public_dir)
 
     def mean_adoptions(years: list[int]) -> pd.Series:
         rows = adoptions.loc[adoptions["year"].between(int(years[0]), int(years[1]))]

@@ -6,14 +6,10 @@ import os
 
 import pandas as pd
 
-from nps_analysis.paths import resolve
+from nps_analysis.datasets.processed import load_processed
 
 REGION_TOTAL = "All"
 """The ``raa`` value of a pan-region's total row in the public adoption tables."""
-
-
-def _read(public_dir: str | os.PathLike[str], name: str) -> pd.DataFrame:
-    return pd.read_parquet(resolve(public_dir) / f"{name}.parquet")
 
 
 def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
@@ -24,11 +20,13 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
     with England's own feasible range (narrower than the sum of the regions' ranges). Where DfE
     suppressed LA cells the counts include an estimate: ``_low``/``_high`` give the range.
     """
-    df = _read(public_dir, "adoptions_by_region_year")
+    df = load_processed("adoptions_by_region_year", public_dir)
     totals = df.loc[df["raa"] == REGION_TOTAL]
     measures = ["adoptions", "adoptions_low", "adoptions_high", "suppressed_cells", "la_cells"]
     england = totals.groupby("year", as_index=False)[measures].sum()
-    exact = _read(public_dir, "england_totals_check").set_index("year")  # England's own range
+    exact = load_processed("england_totals_check", public_dir).set_index(
+        "year"
+    )  # England's own range
     england["adoptions_low"] = england["year"].map(exact["la_low"]).astype("int64")
     england["adoptions_high"] = england["year"].map(exact["la_high"]).astype("int64")
     mine = totals.loc[totals["region"] == region, ["year", *measures]]
@@ -54,19 +52,19 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
 
 def adopted_population(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Estimated adopted children under 18/21/25 in the region (central, low, high)."""
-    df = _read(public_dir, "adopted_population_by_region")
+    df = load_processed("adopted_population_by_region", public_dir)
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
 def adopted_population_by_raa(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The same estimate by RAA."""
-    df = _read(public_dir, "adopted_population_estimate")
+    df = load_processed("adopted_population_estimate", public_dir)
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
 def adopted_population_by_year(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The estimate by RAA at 31 March of each year (``as_at_year``): rate denominators."""
-    df = _read(public_dir, "adopted_population_by_year")
+    df = load_processed("adopted_population_by_year", public_dir)
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
@@ -74,19 +72,19 @@ def adopted_population_by_year_region(
     region: str, public_dir: str | os.PathLike[str]
 ) -> pd.DataFrame:
     """The region's estimate at 31 March of each year, with its feasible (exact) range."""
-    df = _read(public_dir, "adopted_population_by_region_by_year")
+    df = load_processed("adopted_population_by_region_by_year", public_dir)
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
 def system_snapshot(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """ASGLB 2022/23: children waiting, adopters approved and waiting, sufficiency, by RAA."""
-    df = _read(public_dir, "asg_snapshot_2022_23")
+    df = load_processed("asg_snapshot_2022_23", public_dir)
     return df.loc[df["region"] == region].reset_index(drop=True)
 
 
 def agency_supply(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Ofsted-registered adoption support and voluntary adoption agencies: region vs England."""
-    df = _read(public_dir, "adoption_agencies_2023")
+    df = load_processed("adoption_agencies_2023", public_dir)
     england = df.groupby("provision_type").size().rename("england")
     mine = df.loc[df["region"] == region].groupby("provision_type").size().rename("region")
     out = pd.concat([mine, england], axis=1).fillna(0).astype(int).reset_index()
