@@ -29,7 +29,7 @@ from nps_analysis.datasets.spec import (
     match_key,
     raa_regions,
 )
-from nps_analysis.errors import Problem
+from nps_analysis.errors import InputDataError, Problem
 
 FY_PATTERN = re.compile(r"^(\d{4})\s*[/\-]\s*(\d{2}|\d{4})$")
 #: Excel and LibreOffice error values, as a cell or its CSV export holds them.
@@ -814,7 +814,9 @@ def _rule_unique_key(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
     if dup.any():
         first = (
             pd.Series(ctx.rows)
-            .groupby([key[c].fillna("").astype(str).to_numpy() for c in cols], sort=False)
+            .groupby(
+                [key[c].astype(str).where(key[c].notna(), "").to_numpy() for c in cols], sort=False
+            )
             .transform("first")
             .to_numpy()
         )
@@ -1023,6 +1025,115 @@ def _rule_version_codes(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> No
                     )
 
 
+# ------------------------------------------------------------ rules of the public loaders' frames
+def _holds(condition: pd.Series) -> np.ndarray:
+    """Where a row condition is True; a comparison with a blank (NA) does not hold."""
+    return condition.fillna(False).to_numpy(dtype=bool)
+
+
+def _rule_count_xor_flag(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """A published cell is either a number (`count`) or a marker (`flag`), never both or neither."""
+    count, flag = rule["columns"]
+    has_count, has_flag = df[count].notna(), df[flag].notna()
+    fix = (
+        "a published cell holds a number or a marker (c, x, z, ...): check the cell in the "
+        "source file and how quirks.parse_counts reads it"
+    )
+    for bad, message in (
+        (~has_count & ~has_flag, f"'{count}' is blank but '{flag}' gives no marker saying why"),
+        (has_count & has_flag, f"'{count}' has a value and '{flag}' a marker as well"),
+    ):
+        _row_check(
+            df, ctx, _holds(bad), rule="count_xor_flag", column=count, message=message, fix=fix
+        )
+
+
+def _rule_published_total_is_own_part(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """A published `total` equals its published `part`, with no suppressed part."""
+    total, part, suppressed = rule["columns"]
+    own = (df[part] == df[total]) & (df[suppressed] == 0)
+    _row_check(
+        df,
+        ctx,
+        _holds(df[total].notna() & ~own.fillna(False)),
+        rule="published_total_is_own_part",
+        column=total,
+        message=f"a published '{total}' must equal '{part}', with '{suppressed}' 0",
+        fix="check this year's and area's routes in the source file: a total is known only when "
+        "every route is published",
+    )
+
+
+def _rule_suppressed_total_has_suppressed_part(
+    df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx
+) -> None:
+    """A blank `total` has a suppressed part, or its `flag` says not applicable."""
+    total, suppressed, flag = rule["columns"]
+    explained = (df[suppressed] > 0) | (df[flag] == rule["not_applicable"]).fillna(False)
+    _row_check(
+        df,
+        ctx,
+        _holds(df[total].isna() & ~explained),
+        rule="suppressed_total_has_suppressed_part",
+        column=total,
+        message=f"'{total}' is blank, but no part is suppressed ('{suppressed}' 0) and '{flag}' "
+        f"is not '{rule['not_applicable']}'",
+        fix="check the source cells: a blank total needs a suppressed route (c, x) or the "
+        f"not-applicable marker '{rule['not_applicable']}'",
+    )
+
+
+def _rule_bounds_order(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """`low` <= `estimate` <= `high` on every row."""
+    low, estimate, high = rule["columns"]
+    ordered = (df[low] <= df[estimate]) & (df[estimate] <= df[high])
+    _row_check(
+        df,
+        ctx,
+        ~_holds(ordered),
+        rule="bounds_order",
+        column=estimate,
+        message=f"'{estimate}' must lie between '{low}' and '{high}'",
+        fix="the bounds are computed (nps_analysis.public): report the rows shown as a bug, with "
+        "the release of the source files",
+    )
+
+
+def _rule_low_covers_published_part(df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx) -> None:
+    """`low` >= the published `part` + `per_suppressed_part` for each suppressed part."""
+    low, part, suppressed = rule["columns"]
+    least = rule["per_suppressed_part"]
+    _row_check(
+        df,
+        ctx,
+        ~_holds(df[low] >= df[part] + least * df[suppressed]),
+        rule="low_covers_published_part",
+        column=low,
+        message=f"'{low}' must be at least '{part}' plus {least} for each suppressed part "
+        f"('{suppressed}')",
+        fix="a suppressed count is at least "
+        f"{least}: report the rows shown as a bug in the imputation (public/imputation.py)",
+    )
+
+
+def _rule_published_total_is_own_estimate(
+    df: pd.DataFrame, rule: dict[str, Any], ctx: _Ctx
+) -> None:
+    """A published total (`is_estimate` false) is its own estimate, low and high bound."""
+    is_estimate, low, estimate, high, part = rule["columns"]
+    exact = (df[low] == df[estimate]) & (df[estimate] == df[high]) & (df[estimate] == df[part])
+    _row_check(
+        df,
+        ctx,
+        ~_holds(df[is_estimate] | exact),
+        rule="published_total_is_own_estimate",
+        column=estimate,
+        message=f"a published total ('{is_estimate}' false) must have '{estimate}' = '{low}' = "
+        f"'{high}' = '{part}'",
+        fix="report the rows shown as a bug in the imputation (public/imputation.py)",
+    )
+
+
 RULES: dict[str, _Rule] = {
     "raa_in_region": _rule_raa_in_region,
     "age_order": _rule_age_order,
@@ -1040,6 +1151,12 @@ RULES: dict[str, _Rule] = {
     "version_date": _rule_version_date,
     "version_overlap": _rule_version_overlap,
     "version_codes": _rule_version_codes,
+    "count_xor_flag": _rule_count_xor_flag,
+    "published_total_is_own_part": _rule_published_total_is_own_part,
+    "suppressed_total_has_suppressed_part": _rule_suppressed_total_has_suppressed_part,
+    "bounds_order": _rule_bounds_order,
+    "low_covers_published_part": _rule_low_covers_published_part,
+    "published_total_is_own_estimate": _rule_published_total_is_own_estimate,
 }
 
 
@@ -1122,3 +1239,101 @@ def check_table(
 def _sorted(errors: list[Problem]) -> list[Problem]:
     """File-level problems first, then by row (stable: column order kept within a row)."""
     return sorted(errors, key=lambda p: -1 if p.row is None else p.row)
+
+
+# ------------------------------------------------------------------------------ typed frames
+#: What to do when a frame a public loader built does not match its spec.
+FRAME_FIX = (
+    "check the source file against data/raw/public/SOURCES.md (a new layout or release?); if the "
+    "file is right, the loader in src/nps_analysis/public/ must be updated to read it"
+)
+
+
+def check_frame(frame: pd.DataFrame, spec: DatasetSpec, *, file: str) -> pd.DataFrame:
+    """Check a typed frame a loader built against `spec`; return it unchanged or raise.
+
+    Checks every column is present (and, unless `other_columns_allowed`, no other), each column's
+    dtype, blanks, range, vocabulary and uniqueness, then the spec's row rules. `file` names the
+    source the frame was built from; rows are numbered as in the frame written to CSV (header =
+    row 1). Raises InputDataError with every problem found.
+    """
+    ctx = _Ctx(file, None, np.arange(len(frame), dtype="int64") + 2)
+    for name in spec.required_columns:
+        if name not in frame.columns:
+            ctx.error("missing_column", f"column '{name}' is missing", FRAME_FIX, column=name)
+    if not spec.other_columns_allowed:
+        for name in frame.columns:
+            if name not in spec.column_names:
+                ctx.error(
+                    "unexpected_column",
+                    f"column '{name}' is not in the {spec.name} spec",
+                    FRAME_FIX,
+                    column=str(name),
+                )
+    for col in spec.columns:
+        if col.name in frame.columns:
+            _check_typed_column(frame[col.name], col, ctx)
+    if not any(p.rule in ("missing_column", "column_dtype") for p in ctx.errors):
+        positional = frame.reset_index(drop=True)
+        for rule in spec.rules:
+            RULES[rule["rule"]](positional, rule, ctx)
+    if ctx.errors:
+        raise InputDataError(_sorted(ctx.errors))
+    return frame
+
+
+def _dtype_is(s: pd.Series, frame_dtype: str) -> bool:
+    """Whether `s` is stored as `frame_dtype` ('str': object or pandas' string dtype)."""
+    if frame_dtype == "str":
+        return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+    return str(s.dtype) == frame_dtype
+
+
+def _check_typed_column(s: pd.Series, col: ColumnSpec, ctx: _Ctx) -> None:
+    """Dtype, blanks, range, vocabulary and uniqueness of one typed column."""
+    frame_dtype = col.frame_dtype or col.dtype
+    if not _dtype_is(s, frame_dtype):
+        ctx.error(
+            "column_dtype",
+            f"'{col.name}' is stored as {s.dtype}, not {frame_dtype}",
+            FRAME_FIX,
+            column=col.name,
+        )
+        return
+    blank = s.isna().to_numpy()
+    values = s.astype(object).where(~blank, "").astype(str).to_numpy(dtype=object)
+    if frame_dtype == "str":
+        not_text = ~blank & np.array([not isinstance(v, str) for v in s.astype(object)], dtype=bool)
+        ctx.cell_errors(
+            not_text,
+            values,
+            rule="column_dtype",
+            column=col.name,
+            message=f"'{col.name}' must be text",
+            fix=FRAME_FIX,
+        )
+    if not col.nullable:
+        ctx.cell_errors(
+            blank,
+            values,
+            rule="missing_value",
+            column=col.name,
+            message=f"'{col.name}' is blank but must be filled in",
+            fix=FRAME_FIX,
+        )
+    if col.min is not None or col.max is not None:
+        _check_range(s.to_numpy(dtype="float64", na_value=np.nan), values, col, ctx)
+    if col.vocab_name:
+        vocab = get_vocabulary(col.vocab_name)
+        ctx.cell_errors(
+            ~blank & ~np.isin(values, vocab.values),
+            values,
+            rule=f"unknown_{col.vocab_name}",
+            column=col.name,
+            message=lambda v: (
+                f"'{col.name}' is not a {col.vocab_name} value{_did_you_mean(v, vocab.values)}"
+            ),
+            fix=f"use a value of the {col.vocab_name} list ({vocab.source})",
+        )
+    if col.unique:
+        _check_unique_ids(s.reset_index(drop=True), col.name, ctx)

@@ -7,6 +7,10 @@ The tables transcribed from the published reports and their reference lists are 
 `specs/published/` (`tables.yaml`, `references.yaml`) and checked by the same engine. They live in a
 sub-folder because they are not minimum data sets: nobody collects them, so they get no template,
 no data-dictionary entry and no processed Parquet file.
+
+The frames the public-statistics loaders (`nps_analysis.public`) build from DfE, ONS, Ofsted and
+ASG files are described in `specs/public/` and checked, already typed, by the engine's
+`check_frame`.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class ColumnSpec:
     plausible_max: float | None = None
     plausible_reason: str = ""
     plain_number: bool = False  # refuse thousands separators (the printed form is kept elsewhere)
+    frame_dtype: str | None = None  # public frames: the dtype the loader builds (FRAME_DTYPES)
 
     @property
     def vocab_name(self) -> str | None:
@@ -128,6 +133,7 @@ class DatasetSpec:
     rules: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     totals_rows_allowed: bool = False  # published tables transcribe totals; data sets must not
     exact_spellings: bool = False  # published tables and reference lists: no other spellings
+    other_columns_allowed: bool = False  # public frames: columns beyond the spec's may follow
 
     @property
     def column_names(self) -> list[str]:
@@ -234,15 +240,80 @@ def reference_names() -> list[str]:
 def reference_spec(name: str) -> DatasetSpec:
     """The spec of reference list `name` (raises KeyError for an unknown name)."""
     raw = _reference_config()[name]
+    return _exact_spec(name, raw, raw["columns"])
+
+
+def _exact_spec(
+    name: str, raw: dict[str, Any], columns: list[dict[str, Any]], **options: Any
+) -> DatasetSpec:
+    """The spec of a reference list or public frame (`raw`: title, grain, rules): values are
+    written exactly as their vocabulary spells them."""
     return DatasetSpec(
         name=name,
         title=raw["title"],
         grain=raw["grain"],
         description=raw["title"],
         file_aliases=(name,),
-        columns=_column_specs(name, raw["columns"]),
+        columns=_column_specs(name, columns),
         rules=tuple(raw.get("rules", [])),
         exact_spellings=True,
+        **options,
+    )
+
+
+# --------------------------------------------------------------------- public statistics frames
+PUBLIC_SPEC_DIR = SPEC_DIR / "public"
+
+#: The dtypes of the public loaders' frames -> the engine's column type. 'str' is Python text
+#: (object, or pandas' string dtype); the others are pandas dtype names.
+FRAME_DTYPES = {
+    "str": "string",
+    "string": "string",
+    "int64": "integer",
+    "Float64": "number",
+    "float64": "number",
+    "bool": "boolean",
+}
+
+
+@cache
+def _public_config() -> dict[str, dict[str, Any]]:
+    """Every table of `specs/public/*.yaml`, its `{columns_of: <set>}` entries expanded."""
+    tables: dict[str, dict[str, Any]] = {}
+    for path in sorted(PUBLIC_SPEC_DIR.glob("*.yaml")):
+        raw = _read_yaml(path)
+        sets = raw.get("column_sets", {})
+        for name, table in raw["tables"].items():
+            if name in tables:
+                raise ValueError(f"public table {name!r} is specified twice (in {path.name})")
+            columns = [
+                column
+                for entry in table["columns"]
+                for column in (sets[entry["columns_of"]] if "columns_of" in entry else [entry])
+            ]
+            tables[name] = {**table, "columns": columns}
+    return tables
+
+
+def public_table_names() -> list[str]:
+    """Names of the public loaders' frames that have a spec."""
+    return list(_public_config())
+
+
+@cache
+def public_spec(name: str) -> DatasetSpec:
+    """The spec of public frame `name` (raises KeyError for an unknown name)."""
+    raw = _public_config()[name]
+    columns = [
+        {
+            "type": FRAME_DTYPES[c["dtype"]],
+            "frame_dtype": c["dtype"],
+            **{k: v for k, v in c.items() if k != "dtype"},
+        }
+        for c in raw["columns"]
+    ]
+    return _exact_spec(
+        name, raw, columns, other_columns_allowed=bool(raw.get("other_columns_allowed", False))
     )
 
 
