@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
+from nps_analysis.datasets.engine import check_frame
 from nps_analysis.errors import InputDataError
 from nps_analysis.public import analysis, cla, geography, imputation
 from nps_analysis.public.quirks import round_half_up
@@ -212,13 +213,13 @@ def suppressed_by_us() -> dict[str, pd.DataFrame]:
     dtypes = {"year": int, "count": "Float64", "flag": "string"} | dict.fromkeys(_TEXT, object)
     frames = [
         df.assign(geographic_level=level, release="synthetic")
-        .reindex(columns=list(cla.ROUTES_SCHEMA.columns))
+        .reindex(columns=cla.ROUTES.column_names)
         .astype(dtypes)
         for level, df in levels.items()
     ]
     routes = pd.concat(frames, ignore_index=True)
     routes[_TEXT] = routes[_TEXT].where(routes[_TEXT].notna(), None)
-    routes = cla.ROUTES_SCHEMA.validate(routes)
+    routes = check_frame(routes, cla.ROUTES, file="synthetic routes")
     imputed = analysis.impute_la_adoptions(routes=routes)
     truth = cells.groupby(["year", "old_la_code"], as_index=False)["true"].sum()
     return {"cells": cells, "imputed_la": imputed.la, "groups": imputed.groups, "truth": truth}

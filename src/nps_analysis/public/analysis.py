@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from nps_analysis.canonical import parquet_bytes
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import public_spec
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.public import asglb, cla, geography, imputation, ofsted, population
 from nps_analysis.public.imputation import PRIMARY_SUPPRESSION_MAX  # noqa: F401 (re-export)
@@ -53,40 +54,8 @@ AGE_BANDS = pd.DataFrame(
     }
 )
 """Published age-at-adoption bands, as exact ages [lo, hi)."""
-
-ADOPTED_POPULATION_SCHEMA = pa.DataFrameSchema(
-    {
-        "region": pa.Column(str),
-        "raa": pa.Column(str),
-        "age_limit": pa.Column(int, pa.Check.isin(list(AGE_LIMITS))),
-        "estimate": pa.Column(float, pa.Check.gt(0)),
-        "low": pa.Column(float, pa.Check.gt(0)),
-        "high": pa.Column(float, pa.Check.gt(0)),
-    },
-    strict=True,
-    checks=[
-        pa.Check(
-            lambda d: (d["low"] <= d["estimate"]) & (d["estimate"] <= d["high"]),
-            error="low <= estimate <= high",
-        )
-    ],
-)
-"""One row per RAA and age limit (see :func:`adopted_population_estimate`)."""
-
-REGION_POPULATION_SCHEMA = pa.DataFrameSchema(
-    {
-        "region": pa.Column(str, nullable=False),
-        "age_limit": pa.Column(int, pa.Check.isin(list(AGE_LIMITS))),
-        "estimate": pa.Column(float, pa.Check.gt(0)),
-        "low": pa.Column(float, pa.Check.gt(0)),
-        "high": pa.Column(float, pa.Check.gt(0)),
-    },
-    strict=True,
-    unique=["region", "age_limit"],
-    checks=ADOPTED_POPULATION_SCHEMA.checks,
-)
-"""One row per pan-region (and England) and age limit (:func:`adopted_population_by_region`)."""
-
+COMPUTED_FROM = "tables computed from data/raw/public (nps_analysis.public.analysis)"
+"""The source named in a problem with a computed table (specs: datasets/specs/public/analysis.yaml)."""
 
 # --------------------------------------------------------------------------- 1. adoptions
 GROUP_KEYS = ["year", "gor_region", "route"]
@@ -134,52 +103,6 @@ _LA_COLUMNS = [
     *(f"{level}_adoptions_{end}" for level in LEVEL_KEYS for end in ("low", "high")),
 ]
 _SUB_REGIONS = ("Inner London", "Outer London")
-
-LA_ADOPTIONS_SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int),
-        "old_la_code": pa.Column(str),
-        "adoptions_published_part": pa.Column(np.int64, pa.Check.ge(0)),
-        "suppressed_parts": pa.Column(np.int64, pa.Check.ge(0)),
-        "adoptions_est": pa.Column(np.int64),
-        "adoptions_low": pa.Column(np.int64),
-        "adoptions_high": pa.Column(np.int64),
-        "adoptions_is_estimate": pa.Column(bool),
-        **{
-            f"{level}_adoptions_{end}": pa.Column(np.int64)
-            for level in LEVEL_KEYS
-            for end in ("low", "high")
-        },
-    },
-    unique=["year", "old_la_code"],
-    checks=[
-        pa.Check(
-            lambda d: (
-                (d["adoptions_low"] <= d["adoptions_est"])
-                & (d["adoptions_est"] <= d["adoptions_high"])
-            ),
-            error="low <= est <= high",
-        ),
-        pa.Check(
-            lambda d: (
-                d["adoptions_low"]
-                >= d["adoptions_published_part"] + imputation.SUPPRESSED_MIN * d["suppressed_parts"]
-            ),
-            error="low >= published part + 1 per suppressed part",
-        ),
-        pa.Check(
-            lambda d: (
-                d["adoptions_is_estimate"]
-                | (
-                    (d["adoptions_low"] == d["adoptions_est"])
-                    & (d["adoptions_est"] == d["adoptions_high"])
-                    & (d["adoptions_est"] == d["adoptions_published_part"])
-                )
-            ),
-            error="a published LA total is its own estimate and bounds",
-        ),
-    ],
-)
 
 
 @dataclass(frozen=True)
@@ -351,7 +274,8 @@ def impute_la_adoptions(
     la = la[first + [c for c in la.columns if c not in first]]
     la = la.sort_values(["year", "old_la_code"]).reset_index(drop=True)
     cells = cells.sort_values([*GROUP_KEYS, "old_la_code"]).reset_index(drop=True)
-    return AdoptionImputation(LA_ADOPTIONS_SCHEMA.validate(la), cells, groups)
+    la = check_frame(la, public_spec("la_adoptions"), file=COMPUTED_FROM)
+    return AdoptionImputation(la, cells, groups)
 
 
 def la_adoptions(
@@ -603,7 +527,7 @@ def adopted_population_estimate(
     out = _population(la, national, reference_year, age_limits, keys, "raa")
     out = out.sort_values(["region_order", "raa", "age_limit"])
     out = out[["region", "raa", "age_limit", "estimate", "low", "high"]].reset_index(drop=True)
-    return ADOPTED_POPULATION_SCHEMA.validate(out)
+    return check_frame(out, public_spec("adopted_population_estimate"), file=COMPUTED_FROM)
 
 
 def adopted_population_by_region(
@@ -626,7 +550,7 @@ def adopted_population_by_region(
     out = pd.concat([regions, total], ignore_index=True)
     out = out.sort_values(["region_order", "age_limit"])
     out = out[["region", "age_limit", "estimate", "low", "high"]].reset_index(drop=True)
-    return REGION_POPULATION_SCHEMA.validate(out)
+    return check_frame(out, public_spec("adopted_population_by_region"), file=COMPUTED_FROM)
 
 
 def adopted_population_by_year(

@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import public_spec
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
 from nps_analysis.public.quirks import MISSING_FILE_FIX, parse_counts
@@ -39,27 +40,6 @@ _GOR_NAMES = {
     "SOUTH EAST": "South East",
     "SOUTH WEST": "South West",
 }
-
-AGENCY_SCHEMA = pa.DataFrameSchema(
-    {
-        "row_kind": pa.Column(str, pa.Check.isin(["england", "region", "la", "raa", "vaa"])),
-        "code": pa.Column(str, nullable=True),
-        "name": pa.Column(str),
-        "sheet_row": pa.Column(int, pa.Check.ge(1)),
-    },
-    strict=False,
-)
-
-LA_RAA_SCHEMA = pa.DataFrameSchema(
-    {
-        "old_la_code": pa.Column(str, pa.Check.str_matches(r"^\d{3}[A-Z]?$"), unique=True),
-        "la_name": pa.Column(str),
-        "gor_region": pa.Column(str),
-        "member_of": pa.Column(str, nullable=True),
-        "member_kind": pa.Column(str, pa.Check.isin(["RAA", "VAA", "LA", "Bi-Borough", "none"])),
-    },
-    strict=True,
-)
 
 
 @lru_cache(maxsize=8)
@@ -166,7 +146,7 @@ def read_agency_sheet(path: str | Path = ASGLB_FILE, sheet: str = SHEET_CHILDREN
     out["name"] = out["name"].astype(str)
     out.attrs["source_file"] = file
     out.attrs["sheet"] = sheet
-    return AGENCY_SCHEMA.validate(out)
+    return check_frame(out, public_spec("asg_agency_sheet"), file=file)
 
 
 def find_column(df: pd.DataFrame, *patterns: str) -> str:
@@ -225,4 +205,4 @@ def la_raa_membership(path: str | Path = ASGLB_FILE) -> pd.DataFrame:
         }
     ).reset_index(drop=True)
     out["member_of"] = out["member_of"].astype(object).where(out["member_of"].notna(), None)
-    return LA_RAA_SCHEMA.validate(out)
+    return check_frame(out, public_spec("asg_la_membership"), file=display_path(path))

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import get_vocabulary, public_spec
 from nps_analysis.errors import InputDataError, Problem
-from nps_analysis.paths import PUBLIC_DIR
+from nps_analysis.paths import PUBLIC_DIR, display_path
 from nps_analysis.public.quirks import (
     check_values,
     parse_counts,
@@ -49,7 +50,8 @@ TIME_BETWEEN_STAGES = (
 )
 SFR_DIR = PUBLIC_DIR / "sfr_historic_2010_2017"
 
-LEVELS = ("National", "Regional", "Local authority")
+LEVELS = get_vocabulary("geographic_level").values
+"""The geographic levels kept: National, Regional, Local authority."""
 EES_COLUMNS = (
     "time_period",
     "geographic_level",
@@ -84,66 +86,14 @@ SFR_FILES: tuple[SfrSpec, ...] = (
 )
 
 
-def _geography_columns() -> dict[str, pa.Column]:
-    """The year and geography columns the SFR adoption tables share (fresh objects per schema)."""
-    return {
-        "year": pa.Column(int, pa.Check.in_range(2010, 2030)),
-        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "region_name": pa.Column(str, nullable=True),
-        "old_la_code": pa.Column(str, nullable=True),
-        "new_la_code": pa.Column(str, nullable=True),
-        "la_name": pa.Column(str, nullable=True),
-    }
-
-
-ADOPTIONS_SCHEMA = pa.DataFrameSchema(
-    {
-        **_geography_columns(),
-        "adoptions": pa.Column("Float64", pa.Check.ge(0), nullable=True),
-        "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
-        "adoptions_published_part": pa.Column("Float64", pa.Check.ge(0), nullable=True),
-        "suppressed_parts": pa.Column(int, pa.Check.ge(0)),
-        "release": pa.Column(str),
-    },
-    strict=True,
-    checks=[
-        pa.Check(
-            lambda d: d["adoptions"].notna() | d["flag"].notna(), error="NA count without a flag"
-        ),
-        pa.Check(lambda d: d["adoptions"].isna() | d["flag"].isna(), error="count with a flag"),
-        pa.Check(
-            lambda d: (
-                d["adoptions"].isna()
-                | ((d["adoptions_published_part"] == d["adoptions"]) & (d["suppressed_parts"] == 0))
-            ),
-            error="a published total is its own published part, with no suppressed part",
-        ),
-        pa.Check(
-            lambda d: d["adoptions"].notna() | (d["suppressed_parts"] > 0) | (d["flag"] == "z"),
-            error="a suppressed total has at least one suppressed part",
-        ),
-    ],
-)
+ROUTES = public_spec("adoption_routes")
+"""One row per year, geography and published adoption route: the source column name for the old
+SFR files, ``all`` for EES files (one total). National and regional counts are rounded to 10 per
+route, so a split year's regional total carries two roundings (datasets/specs/public/cla.yaml)."""
+ADOPTIONS = public_spec("adoptions")
 """One row per year and geography. ``adoptions`` is the total over routes, NA unless every route
 is published; ``adoptions_published_part`` sums the published routes (NA for ``z`` rows) and
 ``suppressed_parts`` counts the suppressed ones (2010, 2016, 2017 publish two routes)."""
-
-ROUTES_SCHEMA = pa.DataFrameSchema(
-    {
-        **_geography_columns(),
-        "route": pa.Column(str),
-        "count": pa.Column("Float64", pa.Check.ge(0), nullable=True),
-        "flag": pa.Column("string", pa.Check.isin(["c", "x", "z", "blank"]), nullable=True),
-        "release": pa.Column(str),
-    },
-    strict=True,
-    checks=[
-        pa.Check(lambda d: d["count"].notna() ^ d["flag"].notna(), error="count xor flag"),
-    ],
-)
-"""One row per year, geography and published adoption route: the source column name for the old
-SFR files, ``all`` for EES files (one total). National and regional counts are rounded to 10 per
-route, so a split year's regional total carries two roundings."""
 
 ROUTE_ALL = "all"
 """Route name for files that publish one adoptions total."""
@@ -161,7 +111,7 @@ _GEO_COLUMNS = ["year", "geographic_level", "region_name", "old_la_code", "new_l
 
 
 def adoptions_from_routes(routes: pd.DataFrame) -> pd.DataFrame:
-    """ADOPTIONS_SCHEMA rows (one per year and geography, in first-seen order) from a routes
+    """:data:`ADOPTIONS` rows (one per year and geography, in first-seen order) from a routes
     table: the total is known only if every route is; published routes are kept as
     ``adoptions_published_part``."""
     keys = [*_GEO_COLUMNS, "release"]
@@ -186,7 +136,10 @@ def adoptions_from_routes(routes: pd.DataFrame) -> pd.DataFrame:
         adoptions_published_part=published.mask(out["not_applicable"]),
         suppressed_parts=out["suppressed_parts"].astype(int),
     )
-    return ADOPTIONS_SCHEMA.validate(out[list(ADOPTIONS_SCHEMA.columns)])
+    releases = ", ".join(dict.fromkeys(routes["release"]))
+    return check_frame(
+        out[ADOPTIONS.column_names], ADOPTIONS, file=f"{display_path(PUBLIC_DIR)} ({releases})"
+    )
 
 
 def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
@@ -230,7 +183,7 @@ def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
             "release": Path(path).parent.name,
         }
     )
-    return ROUTES_SCHEMA.validate(out.reset_index(drop=True))
+    return check_frame(out.reset_index(drop=True), ROUTES, file=file)
 
 
 def load_ees_adoptions(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
@@ -266,7 +219,7 @@ def load_sfr_routes(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFr
         count, flag = parse_counts(df[column], file=file, column=column)
         frames.append(geo.assign(route=column, count=count, flag=flag, release=f"sfr_{spec.year}"))
     out = pd.concat(frames).sort_index(kind="stable").reset_index(drop=True)
-    return ROUTES_SCHEMA.validate(out[list(ROUTES_SCHEMA.columns)])
+    return check_frame(out[ROUTES.column_names], ROUTES, file=file)
 
 
 def load_sfr_adoptions(spec: SfrSpec, directory: str | Path = SFR_DIR) -> pd.DataFrame:
@@ -280,21 +233,12 @@ def load_all_adoption_routes() -> pd.DataFrame:
     release brought in by `nps refresh --public` is used without code changes."""
     from nps_analysis.refresh.releases import adoption_routes
 
-    return ROUTES_SCHEMA.validate(adoption_routes())
+    return adoption_routes()
 
 
 def load_all_adoptions() -> pd.DataFrame:
     """Adoptions 2010-2024 at every level, each year from its latest release."""
     return adoptions_from_routes(load_all_adoption_routes())
-
-
-TIME_SERIES_SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int, pa.Check.in_range(1990, 2030), unique=True),
-        "adoptions_national": pa.Column("Float64", pa.Check.gt(0)),
-    },
-    strict=True,
-)
 
 
 def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
@@ -313,26 +257,13 @@ def load_national_time_series(path: str | Path = TIME_SERIES) -> pd.DataFrame:
                 )
             ]
         )
-    number, _ = parse_counts(sub["number"], file=df.attrs["source_file"], column="number")
+    file = df.attrs["source_file"]
+    number, _ = parse_counts(sub["number"], file=file, column="number")
     out = pd.DataFrame(
         {"year": pd.to_numeric(sub["time_period"]).astype(int), "adoptions_national": number}
     )
-    return TIME_SERIES_SCHEMA.validate(out.sort_values("year").reset_index(drop=True))
-
-
-CHARACTERISTICS_SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int),
-        "cla_group": pa.Column(str),
-        "characteristic": pa.Column(str),
-        "number": pa.Column("Float64", nullable=True),
-        "number_flag": pa.Column("string", nullable=True),
-        "percentage": pa.Column("Float64", pa.Check.in_range(0, 100), nullable=True),
-        "percentage_flag": pa.Column("string", nullable=True),
-        "average_months": pa.Column("Float64", nullable=True),
-    },
-    strict=True,
-)
+    out = out.sort_values("year").reset_index(drop=True)
+    return check_frame(out, public_spec("national_time_series"), file=file)
 
 
 def load_national_adopted(path: str | Path = NATIONAL_ADOPTED) -> pd.DataFrame:
@@ -361,20 +292,7 @@ def load_national_adopted(path: str | Path = NATIONAL_ADOPTED) -> pd.DataFrame:
             "average_months": months,
         }
     )
-    return CHARACTERISTICS_SCHEMA.validate(out)
-
-
-STAGES_SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int),
-        "stage": pa.Column(str),
-        "age_start_poc": pa.Column(str),
-        "months": pa.Column("Float64", pa.Check.in_range(0, 240), nullable=True),
-        "count": pa.Column("Float64", nullable=True),
-        "flag": pa.Column("string", nullable=True),
-    },
-    strict=True,
-)
+    return check_frame(out, public_spec("national_adopted"), file=file)
 
 
 def load_time_between_stages(path: str | Path = TIME_BETWEEN_STAGES) -> pd.DataFrame:
@@ -403,4 +321,4 @@ def load_time_between_stages(path: str | Path = TIME_BETWEEN_STAGES) -> pd.DataF
             ),
         }
     )
-    return STAGES_SCHEMA.validate(out)
+    return check_frame(out, public_spec("time_between_stages"), file=file)

@@ -25,9 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
-from nps_analysis.datasets.spec import reference_spec
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import public_spec, reference_spec
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, REFERENCE_DIR, display_path
 from nps_analysis.public import asglb
@@ -58,23 +58,6 @@ GOR_TO_PAN_REGION: dict[str, str] = {
     "South West": "South West",
 }
 """Government Office Region -> pan-region, used only where no LA is known (e.g. Ofsted rows)."""
-
-LOOKUP_SCHEMA = pa.DataFrameSchema(
-    {
-        "old_la_code": pa.Column(str, pa.Check.str_matches(r"^\d{3}[A-Z]?$"), unique=True),
-        "la_name": pa.Column(str),
-        "gor_region": pa.Column(str, pa.Check.isin(list(GOR_TO_PAN_REGION))),
-        "raa": pa.Column(str),
-        "in_report": pa.Column(bool),
-        "region": pa.Column(str),
-        "region_order": pa.Column(int, pa.Check.in_range(1, 9)),
-        "asg_member_of": pa.Column(str, nullable=True),
-        "cross_region": pa.Column(bool),
-        "basis": pa.Column(str, pa.Check.isin(["asg_workbook", "override"])),
-        "note": pa.Column(str, nullable=True),
-    },
-    strict=True,
-)
 
 
 def load_pan_regions() -> pd.DataFrame:
@@ -230,9 +213,9 @@ def build_la_lookup(
     out = out.where(out.notna(), None)
     out["in_report"] = out["in_report"].astype(bool)
     out["cross_region"] = out["cross_region"].astype(bool)
-    return LOOKUP_SCHEMA.validate(
-        out.sort_values(["region_order", "raa", "old_la_code"]).reset_index(drop=True)
-    )
+    out = out.sort_values(["region_order", "raa", "old_la_code"]).reset_index(drop=True)
+    sources = f"{display_path(asg_file)} + {display_path(overrides_file)}"
+    return check_frame(out, public_spec("la_lookup"), file=sources)
 
 
 def attach_geography(

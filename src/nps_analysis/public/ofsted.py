@@ -12,28 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import get_vocabulary, public_spec
 from nps_analysis.paths import PUBLIC_DIR
 from nps_analysis.public.quirks import read_public_csv
 
 OFSTED_FILE = PUBLIC_DIR / "ofsted_providers" / "ofsted_csc_providers_at_31_march_2023.csv"
-ADOPTION_PROVISION = ("Adoption Support Agency", "Voluntary Adoption Agency")
-
-OFSTED_SCHEMA = pa.DataFrameSchema(
-    {
-        "urn": pa.Column(str, unique=True),
-        "provision_type": pa.Column(str, pa.Check.isin(ADOPTION_PROVISION)),
-        "name": pa.Column(str),
-        "registration_status": pa.Column(str),
-        "gor_region": pa.Column(str),
-        "local_authority": pa.Column(str),
-        "sector": pa.Column(str, nullable=True),
-        "owner": pa.Column(str, nullable=True),
-        "overall_judgement": pa.Column(str, nullable=True),
-    },
-    strict=True,
-)
+ADOPTION_PROVISION = get_vocabulary("ofsted_provision_type").values
+"""The provision types kept: adoption support agencies and voluntary adoption agencies."""
 
 
 def load_adoption_agencies(path: str | Path = OFSTED_FILE) -> pd.DataFrame:
@@ -68,4 +55,4 @@ def load_adoption_agencies(path: str | Path = OFSTED_FILE) -> pd.DataFrame:
             .replace("", None),
         }
     ).reset_index(drop=True)
-    return OFSTED_SCHEMA.validate(out)
+    return check_frame(out, public_spec("adoption_agencies"), file=df.attrs["source_file"])

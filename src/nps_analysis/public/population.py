@@ -5,26 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import public_spec
 from nps_analysis.paths import PUBLIC_DIR
 from nps_analysis.public.cla import LEVELS
 from nps_analysis.public.quirks import check_values, parse_counts, read_public_csv
 
 POPULATION_FILE = PUBLIC_DIR / "population" / "ons_mid-year_population_estimates_2012_to_2024.csv"
-
-ONS_POPULATION_SCHEMA = pa.DataFrameSchema(
-    {
-        "year": pa.Column(int, pa.Check.in_range(2000, 2030)),
-        "geographic_level": pa.Column(str, pa.Check.isin(LEVELS)),
-        "region_name": pa.Column(str, nullable=True),
-        "old_la_code": pa.Column(str, nullable=True),
-        "la_name": pa.Column(str, nullable=True),
-        "population_0_17": pa.Column("Float64", pa.Check.gt(0), nullable=True),
-        "flag": pa.Column("string", nullable=True),
-    },
-    strict=True,
-)
 
 
 def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
@@ -64,4 +52,4 @@ def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
             "flag": flag,
         }
     )
-    return ONS_POPULATION_SCHEMA.validate(out)
+    return check_frame(out, public_spec("ons_population"), file=file)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
+from nps_analysis.datasets.engine import check_frame
+from nps_analysis.datasets.spec import public_spec
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR
 from nps_analysis.public.quirks import parse_counts, read_public_csv
@@ -68,19 +69,6 @@ _COLUMN_NAMES: dict[str, str] = {
     "NetCurrentExpenditure": "net_expenditure",
 }
 
-S251_SCHEMA = pa.DataFrameSchema(
-    {
-        "financial_year": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$")),
-        "old_la_code": pa.Column(str, pa.Check.str_matches(r"^\d{3}$")),
-        "la_name": pa.Column(str),
-        **{m: pa.Column("Float64", nullable=True) for m in MEASURES},
-    },
-    strict=True,
-    checks=pa.Check(
-        lambda d: ~d.duplicated(["financial_year", "old_la_code"]), error="duplicate LA-year"
-    ),
-)
-
 
 def load_s251_adoption(financial_year: str, directory: str | Path = S251_DIR) -> pd.DataFrame:
     """Adoption-services spending by LA for one financial year (pounds, cash prices)."""
@@ -117,7 +105,7 @@ def load_s251_adoption(financial_year: str, directory: str | Path = S251_DIR) ->
             out[m] = parse_counts(sub[m], file=file, column=m, allow_decimal=True)[0]
         else:
             out[m] = pd.Series(pd.NA, index=sub.index, dtype="Float64")
-    return S251_SCHEMA.validate(out.reset_index(drop=True))
+    return check_frame(out.reset_index(drop=True), public_spec("s251_adoption"), file=file)
 
 
 def load_s251_all(directory: str | Path = S251_DIR) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from nps_analysis.datasets.engine import check_frame
 from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
 from nps_analysis.public import cla
@@ -129,7 +130,7 @@ def read_release_file(path: str | Path, spec: ReleaseSpec) -> pd.DataFrame:
 
 
 def release_routes(path: str | Path, spec: ReleaseSpec) -> pd.DataFrame:
-    """Adoptions in route form (``cla.ROUTES_SCHEMA``) from one release's LA adoption file, read
+    """Adoptions in route form (``cla.ROUTES``) from one release's LA adoption file, read
     through its spec and checked by the pipeline's own loader."""
     frame = read_release_file(path, spec)
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,4 +177,5 @@ def adoption_routes(
     rows = pd.concat(frames, ignore_index=True)
     rank = rows["release"].map(ranks)
     latest = rank.groupby(rows["year"]).transform("max")
-    return cla.ROUTES_SCHEMA.validate(rows[rank == latest].reset_index(drop=True))
+    latest_rows = rows[rank == latest].reset_index(drop=True)
+    return check_frame(latest_rows, cla.ROUTES, file=display_path(public_dir))
