@@ -157,6 +157,28 @@ def test_open_case_rates_leave_an_raa_without_a_return_blank() -> None:
     assert table["england_denominator"].iloc[0] == 29000  # the RAAs with a return only
 
 
+def test_a_region_without_any_return_has_no_region_count() -> None:
+    """South West made no open-case return: its pooled count is not available (blank, shown
+    as [x]), not a zero that England minus the other regions would give away."""
+    values, population, groups = _fixture()
+    south_west = raas_of("South West")
+    returned = values.loc[~values["raa"].isin(south_west)]
+    table = benchmark.benchmark_table(
+        benchmark.INDICATORS["open_cases"],
+        returned,
+        returned,
+        population,
+        south_west,
+        groups,
+        absent_is_zero=False,
+    )
+    assert (table["region_raas"] == 0).all()
+    for column in ("region_count", "region_denominator", "region_rate", "count"):
+        assert table[column].isna().all(), column
+    assert (table["england_raas"] == 30 - len(south_west)).all()
+    assert table["england_count"].notna().all()
+
+
 @pytest.mark.skipif(not PACKAGES.is_file(), reason="processed data not built")
 def test_package_rates_agree_with_the_rates_module() -> None:
     packages = pd.read_parquet(PACKAGES)

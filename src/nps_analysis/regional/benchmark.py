@@ -445,15 +445,17 @@ def benchmark_table(
         frame = pd.DataFrame.from_dict(pooled[area], orient="index").reset_index(names="unit")
         frame = frame.set_index("unit").loc[list(listed["raa"])].reset_index()
         rate = _rate(frame, indicator)
+        # an area none of whose RAAs made a return has no count: not available, not zero
+        none = frame["raas"].to_numpy() == 0
         table[f"{area}_raas"] = frame["raas"].astype("int64").to_numpy()
-        table[f"{area}_count"] = frame["count"].round().astype("int64").to_numpy()
+        table[f"{area}_count"] = _whole(frame["count"], none)
         if indicator.total:
-            table[f"{area}_{indicator.total}"] = frame["total"].to_numpy()
+            table[f"{area}_{indicator.total}"] = np.where(none, np.nan, frame["total"])
         if indicator.kind == "share":
-            table[f"{area}_base"] = frame["base"].round().astype("int64").to_numpy()
+            table[f"{area}_base"] = _whole(frame["base"], none)
         else:
-            table[f"{area}_denominator"] = frame["estimate"].to_numpy()
-        table[f"{area}_rate"] = rate["rate"].to_numpy()
+            table[f"{area}_denominator"] = np.where(none, np.nan, frame["estimate"])
+        table[f"{area}_rate"] = np.where(none, np.nan, rate["rate"])
     table.insert(
         table.columns.get_loc("comparator_raas"),
         "comparators",
@@ -462,11 +464,16 @@ def benchmark_table(
     _add_limits(table, indicator, everyone, population, coverages)
     estimated = [c for c in table.columns if c.startswith(_DENOMINATORS)]
     for column in estimated:  # estimated children: shown as whole numbers, as in ``rates``
-        table[column] = round_half_up(table[column]).astype("int64")
+        table[column] = pd.array(round_half_up(table[column]), dtype="Int64")
     return table.reset_index(drop=True)
 
 
 _DENOMINATORS = ("denominator", *(f"{a}_denominator" for a in AREAS))
+
+
+def _whole(values: pd.Series, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """Pooled counts as whole numbers, blank (not available) where `missing`."""
+    return pd.array(values.astype(float).where(~missing).round(), dtype="Int64")
 
 
 def _add_limits(
