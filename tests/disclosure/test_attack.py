@@ -106,6 +106,44 @@ def test_complement_recovers_the_hidden_part() -> None:
     assert got[("S", 1, "n_with")] == (0, 30) and got[("S", 1, "n_without")] == (0, 30)
 
 
+def test_a_count_another_table_publishes_is_not_judged() -> None:
+    """A `c` whose count another table releases (the same members and population) withholds
+    nothing: it is reported as published, not as recovered, and the other cells are still
+    attacked with its value known."""
+    dims = [Dimension("raa", ("r1", "r2", "r3"))]
+    cells = [
+        Cell("regional", 0, "n", {"raa": "r1"}, None),  # secondary here ...
+        Cell("national", 0, "n", {"raa": "r1"}, 11),  # ... but released there
+        Cell("regional", 1, "n", {"raa": "r2"}, None),
+        Cell("regional", 2, "n", {"raa": "r3"}, None),
+        Cell("national", 1, "total", {}, 40),
+    ]
+    report = audit(dims, cells)
+    rows = report.intervals.set_index(["table", "row", "column"])
+    assert rows.loc[("regional", 0, "n"), "status"] == "published"
+    assert rows.loc[("regional", 0, "n"), ["lower", "upper"]].tolist() == [11, 11]
+    assert ("regional", 0, "n") not in set(
+        map(tuple, report.violations[["table", "row", "column"]].to_numpy())
+    )
+    # r2 + r3 = 40 - 11 = 29: each in [0, 29], wide, protected
+    assert report.passed
+    exact = intervals(attack(dims, cells))
+    assert exact[("regional", 1, "n")] == (0, 29)
+
+
+def test_an_audit_of_some_cells_judges_them_as_the_whole_audit_does() -> None:
+    """`only` restricts which `c` are judged (the protection's later rounds re-attack only the
+    cells that violated and the newly hidden ones); the others stay unknowns of the system."""
+    cells = linked_release(hidden=((2, 0), (2, 1), (0, 2), (1, 2)))
+    full = audit(LINKED_DIMS, cells, exact=True).intervals
+    some = {("B", 2, "a"), ("B", 0, "c")}
+    part = audit(LINKED_DIMS, cells, exact=True, only=some).intervals
+    assert set(zip(part["table"], part["row"], part["column"], strict=True)) == some
+    merged = part.merge(full, on=["table", "row", "column"], suffixes=("", "_full"))
+    assert (merged["lower"] == merged["lower_full"]).all()
+    assert (merged["upper"] == merged["upper_full"]).all()
+
+
 def test_populations_are_not_linked() -> None:
     """Staff and packages share the region dimension, not their records."""
     dims = [Dimension("raa", ("r1", "r2")), Dimension("role", ("sw", "other"))]

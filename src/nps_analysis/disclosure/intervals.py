@@ -22,7 +22,7 @@ so the same release gives the same intervals on any machine, however fast or bus
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse.csgraph import connected_components
 
-from nps_analysis.disclosure.model import Cell, Dimension, Relation
+from nps_analysis.disclosure.model import Cell, CellKey, Dimension, Relation
 from nps_analysis.disclosure.system import LinearSystem, build_system
 
 _TOL = 1e-6
@@ -105,7 +105,9 @@ class _WarmLP:
     from scratch, and as deterministic (the same objectives in the same order give the same
     vertices)."""
 
-    def __init__(self, matrix: sparse.csr_array, lower: np.ndarray, upper: np.ndarray) -> None:
+    def __init__(
+        self, matrix: sparse.csr_array, lower: np.ndarray, upper: np.ndarray, strategy: int = 4
+    ) -> None:
         import highspy
 
         csc = sparse.csc_array(matrix)
@@ -125,9 +127,10 @@ class _WarmLP:
         self.highs = _quiet_highs()
         self.highs.setOptionValue("threads", 1)
         # from the last basis only the objective changes: it stays primal feasible, so the
-        # primal simplex without presolve goes on from it (measured 3x faster than the default)
+        # primal simplex (strategy 4) without presolve goes on from it (measured 3x faster than
+        # the default); when row bounds change too, the dual simplex (1) does
         self.highs.setOptionValue("presolve", "off")
-        self.highs.setOptionValue("simplex_strategy", 4)
+        self.highs.setOptionValue("simplex_strategy", strategy)
         self.highs.passModel(lp)
         self.columns = np.arange(csc.shape[1], dtype=np.int32)
         self._status = highspy.HighsModelStatus
@@ -314,6 +317,16 @@ class _Component:
         return "; ".join(shown) + (" ..." if len(self.sources) > limit else "")
 
 
+def _published(copy: Cell | None) -> dict[str, object]:
+    """The attack's row for a `c` whose count another table of the release publishes: it hides
+    nothing, so it protects nothing and is not judged (status "published")."""
+    value = float(copy.value) if copy is not None and copy.value is not None else math.nan
+    return {
+        "lower": value, "upper": value, "width": 0.0, "seen_lower": value, "seen_upper": value,
+        "lp_lower": value, "lp_upper": value, "method": "copy", "status": "published",
+    }  # fmt: skip
+
+
 def independent_blocks(system: LinearSystem) -> list[np.ndarray]:
     """Variables of each independent block: linked by a shared row or a shared target."""
     rows = sparse.vstack([system.matrix, system.targets]).tocsr()
@@ -332,8 +345,10 @@ def attack(
     suppressed_bounds: tuple[float, float] = (0, math.inf),
     node_budget: int = NODE_BUDGET,
     min_width: float | None = None,
+    only: Collection[CellKey] | None = None,
 ) -> pd.DataFrame:
-    """The intruder's feasible integer interval [lower, upper] of every suppressed cell.
+    """The intruder's feasible integer interval [lower, upper] of every suppressed cell (of the
+    suppressed cells in `only`, when given: the others are still unknowns, just not judged).
 
     Knowledge: all `cells` and `relations`, integrality, non-negativity, the full category lists,
     and for each `c` its `bounds` (default `suppressed_bounds`, e.g. (1, inf) when zeros are
@@ -346,14 +361,24 @@ def attack(
       a lower bound of the true width);
     * "unresolved": the `node_budget` (branch-and-bound nodes for all integer programmes) or a
       programme's share of it ran out; lower/upper are outer bounds (from the LP or the MILP's
-      dual bound).
+      dual bound);
+    * "published": another table of the release publishes the same count (lower = upper = its
+      value): the `c` withholds nothing, so there is nothing to protect.
     """
     budget = _Budget(node_budget)
     system = build_system(dimensions, cells, relations, suppressed_bounds=suppressed_bounds)
+    judged = [
+        (c, t) for c, t in zip(system.suppressed, system.target_of, strict=True)
+        if only is None or c.key in only
+    ]  # fmt: skip
+    copy_of = dict(zip((c.key for c in system.suppressed), system.published_as, strict=True))
+    asked = np.zeros(system.targets.shape[0], dtype=bool)
+    asked[[t for c, t in judged if copy_of[c.key] is None]] = True
     targets = system.targets.tocsc()
     results: dict[int, dict[str, object]] = {}
     for variables in independent_blocks(system):
         wanted = np.flatnonzero(np.diff(targets[:, variables].tocsr().indptr))
+        wanted = wanted[asked[wanted]]
         if not len(wanted):
             continue
         component = _Component(system, variables, wanted)
@@ -368,8 +393,8 @@ def attack(
             results[int(t)] = component.interval(i, budget, min_width)
     rows = [
         {"table": c.table, "row": c.row, "column": c.column, "population": c.population}
-        | results[t]
-        for c, t in zip(system.suppressed, system.target_of, strict=True)
+        | (results[t] if copy_of[c.key] is None else _published(copy_of[c.key]))
+        for c, t in judged
     ]
     numbers = ["lower", "upper", "width", "seen_lower", "seen_upper", "lp_lower", "lp_upper"]
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS).astype(dict.fromkeys(numbers, float))
@@ -384,6 +409,8 @@ class ProtectionRule:
 
     def reason(self, width: float, status: str) -> str | None:
         """Why an attack row fails the rule, or None (see `attack` for width and status)."""
+        if status == "published":  # another table releases the count: nothing is withheld
+            return None
         if status != "wide":  # width of the interval (of outer bounds when unresolved)
             if width <= 0:
                 return "recovered exactly"
@@ -444,8 +471,10 @@ def audit(
     suppressed_bounds: tuple[float, float] = (0, math.inf),
     node_budget: int = NODE_BUDGET,
     exact: bool = False,
+    only: Collection[CellKey] | None = None,
 ) -> AuditReport:
-    """Attack the whole release and judge every suppressed cell by `rule` (default width >= 10).
+    """Attack the whole release and judge every suppressed cell by `rule` (default width >= 10),
+    or the suppressed cells in `only` (the intervals of the others are not in the report).
 
     Every violation carries its exact interval; a protected cell carries its exact interval when
     `exact`, else the proof that it is wide enough (status "wide", see `attack`)."""
@@ -457,5 +486,6 @@ def audit(
         suppressed_bounds=suppressed_bounds,
         node_budget=node_budget,
         min_width=None if exact else rule.min_width,
+        only=only,
     )
     return judge(intervals, [c.table for c in cells], rule)

@@ -41,6 +41,7 @@ class LinearSystem:
     targets: sparse.csr_array  # one row per distinct suppressed count
     target_of: tuple[int, ...]  # for each suppressed cell (input order), its row in `targets`
     suppressed: tuple[Cell, ...]
+    published_as: tuple[Cell | None, ...] = ()  # per suppressed cell: a released copy, if any
 
 
 def spec_of(members: Members, dimensions: dict[str, Dimension]) -> Spec:
@@ -243,6 +244,11 @@ def build_system(
         return offset[population] + populations[population].columns(spec)
 
     released: dict[tuple[str, Spec], Cell] = {}
+    first_released = {
+        (cell.population, spec): cell
+        for cell, spec in reversed(list(zip(cells, cell_specs, strict=True)))
+        if cell.value is not None
+    }  # a `c` in one table whose count another table releases hides nothing
     row_of: dict[tuple[str, Spec], int] = {}
     stated: dict[int, list[CellKey]] = {}  # row -> the released cells (copies) it states
     targets: dict[tuple[str, Spec], int] = {}
@@ -302,6 +308,9 @@ def build_system(
         targets=target_matrix.matrix(n_vars),
         target_of=tuple(target_of),
         suppressed=tuple(suppressed),
+        published_as=tuple(
+            first_released.get((c.population, spec_of(c.members, dims))) for c in suppressed
+        ),
     )
 
 
