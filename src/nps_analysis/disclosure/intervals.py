@@ -241,9 +241,13 @@ class _Component:
         table[free] = res.x
         return table
 
-    def bound(self, t: int, sign: int, budget: _Budget, cap: int | None = None) -> _Bound:
+    def bound(
+        self, t: int, sign: int, budget: _Budget, cap: int | None = None, goal: float | None = None
+    ) -> _Bound:
         """The integer minimum of sign * target t: from known solutions, the LP or a MILP of at
-        most `cap` nodes from the `budget`."""
+        most `cap` nodes from the `budget`. With a `goal` (audit mode) no MILP is solved once
+        the known tables put t's values `goal` apart: the cell is then proven wide, and its
+        bound (returned as not exact) is not needed."""
         seen = self.seen_low[t] if sign > 0 else -self.seen_high[t]
         if sign > 0 and seen == 0:  # a count is never negative
             return _Bound(0, 0, True, False)
@@ -261,6 +265,8 @@ class _Component:
                 seen = self.seen_low[t] if sign > 0 else -self.seen_high[t]
                 if seen <= outer:
                     return _Bound(outer, lp.fun, True, True)
+        if goal is not None and self.seen_high[t] - self.seen_low[t] >= goal:
+            return _Bound(outer, lp.fun, False, False)
         nodes = budget.take(cap)
         if nodes <= 0:
             return _Bound(outer, lp.fun, False, False)
@@ -290,8 +296,8 @@ class _Component:
         # table, and two of them far enough apart already prove the cell protected (`wide`), so
         # a hard cell cannot use up the budget of all the others.
         cap = None if goal is None else MILP_NODES
-        high = None if wide() else self.bound(t, -1, budget, cap)
-        low = None if wide() else self.bound(t, 1, budget, cap)
+        high = None if wide() else self.bound(t, -1, budget, cap, goal)
+        low = None if wide() else self.bound(t, 1, budget, cap, goal)
         if wide():
             low = high = None
         row: dict[str, object] = {
