@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 
 PIPELINE_GROUP = (
-    "tests/test_pipeline.py::",
-    "tests/test_asgsf_spend_age.py::test_million_rows_under_budget",
-    "tests/test_datasets_perf.py::",
-    "tests/test_workforce.py::test_scales_to_100k_staff_rows",
+    "tests/pipeline/test_pipeline.py::",
+    "tests/asgsf/test_spend.py::test_million_rows_under_budget",
+    "tests/datasets/test_perf.py::",
+    "tests/workforce/test_analysis.py::test_scales_to_100k_staff_rows",
     "tests/disclosure/test_attack.py::test_release_size_attack_within_budget",
     "tests/disclosure/test_protect.py::test_protect_release_size",
-    "tests/test_step_model.py::test_fit_is_fast_at_100k_families",
+    "tests/step/test_model.py::test_fit_is_fast_at_100k_families",
 )
 REPO_GROUP = (
-    "tests/test_national_notebooks.py::",
+    "tests/notebooks/test_national_notebooks.py::",
     "tests/test_regional_run.py::",
     "tests/datasets/test_own_data_cli.py::",
 )

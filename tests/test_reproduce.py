@@ -1,5 +1,5 @@
 """The parallel stage scheduler behind `nps run` (the DVC calls are replaced by a fake stage runner;
-tests/test_pipeline.py runs the real thing)."""
+tests/pipeline/test_pipeline.py runs the real thing)."""
 
 from __future__ import annotations
 

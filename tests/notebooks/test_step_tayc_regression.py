@@ -17,7 +17,7 @@ import pytest
 from nps_analysis.step.model import COEFFICIENT_COLUMNS
 from simulation.step import simulate_step
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "step_tayc_regression.ipynb"
 CONTRACT_TABLES = ("coefficients", "model_fit", "screening", "power")
 STEM = "step_tayc_regression"

@@ -30,7 +30,7 @@ from nps_analysis.workforce.opportunity import check_skill_therapy_map
 from nps_analysis.workforce.profile import fte_by_role, fte_per_cases
 from nps_analysis.workforce.skills import raa_skill_status, skills_stated
 
-FIXTURES = Path(__file__).parent / "fixtures" / "workforce"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "workforce"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from nps_analysis.public.quirks import (
     round_half_up,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "public"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "public"
 
 
 # ----------------------------------------------------------------- every file parses

@@ -22,7 +22,7 @@ from nps_analysis.step.data import load_step
 from nps_analysis.step.model import coefficient_table, fit_model
 from nps_analysis.step.profile import compare_profile, sample_profile
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROCESSED = REPO / "data" / "processed" / "step.parquet"
 
 pytestmark = pytest.mark.skipif(

@@ -20,7 +20,7 @@ from nps_analysis.asgsf.prepare import filter_region, therapy_year_counts
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING, Rounding, format_pct, round_values
 from nps_analysis.asgsf.years import fy_label, fy_span, fy_start
 
-FIXTURE = Path(__file__).parent / "fixtures" / "asgsf" / "packages_small.csv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "asgsf" / "packages_small.csv"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from nps_analysis.datasets.spec import DATASET_NAMES, get_vocabulary
 from nps_analysis.errors import InputDataError
 from nps_analysis.validation import validate_paths, validate_report
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 MALFORMED = FIXTURES / "malformed"
 VALID = FIXTURES / "datasets"
 

@@ -15,7 +15,7 @@ from nps_analysis.asgsf.analysis import display_rounded, run_analysis, write_out
 from nps_analysis.outputs import OutputWriter
 from simulation.asgsf import simulate_packages
 
-FIXTURE = Path(__file__).parent / "fixtures" / "asgsf" / "packages_small.csv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "asgsf" / "packages_small.csv"
 RULES = spend.FairAccessRules()
 
 

@@ -28,7 +28,7 @@ from nps_analysis.regional.cases import (
 from nps_analysis.synth import generate_frames
 from nps_analysis.validation import validate_paths
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 VALID = FIXTURES / "datasets" / "open_cases.csv"
 HEADER = "raa,region,period_start,period_end,count_basis,recipient_group,child_age_band,count"
 PARAMS = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text(encoding="utf-8"))["synth"]

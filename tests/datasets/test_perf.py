@@ -62,7 +62,7 @@ def test_million_rows_validate_within_budget(tmp_path: Path) -> None:
     assert seconds < BUDGET_SECONDS, f"{N_ROWS:,} rows took {seconds:.1f} s"
 
 
-if __name__ == "__main__":  # benchmark: python tests/test_datasets_perf.py
+if __name__ == "__main__":  # benchmark: python tests/datasets/test_perf.py
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ from nps_analysis.datasets import DATASET_NAMES, build_processed, get_spec, load
 from nps_analysis.datasets.template import save_deterministic, write_template
 from nps_analysis.validation import validate_paths, validate_report
 
-VALID = Path(__file__).parent / "fixtures" / "datasets"
+VALID = Path(__file__).parents[1] / "fixtures" / "datasets"
 
 
 def test_template_is_deterministic(tmp_path: Path) -> None:
