@@ -12,6 +12,12 @@ REGION_TOTAL = "All"
 """The ``raa`` value of a pan-region's total row in the public adoption tables."""
 
 
+def _region_rows(name: str, region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The rows of processed table `name` for `region`, renumbered from 0."""
+    df = load_processed(name, public_dir)
+    return df.loc[df["region"] == region].reset_index(drop=True)
+
+
 def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Children adopted from care per year (year to 31 March): region, England, region's share.
 
@@ -52,34 +58,29 @@ def adoptions_region_vs_england(region: str, public_dir: str | os.PathLike[str])
 
 def adopted_population(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """Estimated adopted children under 18/21/25 in the region (central, low, high)."""
-    df = load_processed("adopted_population_by_region", public_dir)
-    return df.loc[df["region"] == region].reset_index(drop=True)
+    return _region_rows("adopted_population_by_region", region, public_dir)
 
 
 def adopted_population_by_raa(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The same estimate by RAA."""
-    df = load_processed("adopted_population_estimate", public_dir)
-    return df.loc[df["region"] == region].reset_index(drop=True)
+    return _region_rows("adopted_population_estimate", region, public_dir)
 
 
 def adopted_population_by_year(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The estimate by RAA at 31 March of each year (``as_at_year``): rate denominators."""
-    df = load_processed("adopted_population_by_year", public_dir)
-    return df.loc[df["region"] == region].reset_index(drop=True)
+    return _region_rows("adopted_population_by_year", region, public_dir)
 
 
 def adopted_population_by_year_region(
     region: str, public_dir: str | os.PathLike[str]
 ) -> pd.DataFrame:
     """The region's estimate at 31 March of each year, with its feasible (exact) range."""
-    df = load_processed("adopted_population_by_region_by_year", public_dir)
-    return df.loc[df["region"] == region].reset_index(drop=True)
+    return _region_rows("adopted_population_by_region_by_year", region, public_dir)
 
 
 def system_snapshot(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """ASGLB 2022/23: children waiting, adopters approved and waiting, sufficiency, by RAA."""
-    df = load_processed("asg_snapshot_2022_23", public_dir)
-    return df.loc[df["region"] == region].reset_index(drop=True)
+    return _region_rows("asg_snapshot_2022_23", region, public_dir)
 
 
 def agency_supply(region: str, public_dir: str | os.PathLike[str]) -> pd.DataFrame:

@@ -10,32 +10,6 @@ from __future__ import annotations
 OUTCOME = "tayc_r_total"
 """The outcome: TAYC-R total score (higher = the measured quality the scale scores higher)."""
 
-STEP_COLUMNS: tuple[str, ...] = (
-    "family_id",
-    "region",
-    "raa",
-    "child_age",
-    "child_age_at_entry_to_care",
-    "child_age_at_placement",
-    "child_ethnicity",
-    "dv_exposure",
-    "has_biological_children",
-    "parent_anxiety",
-    "parent_depression",
-    "parent_chronic_illness",
-    "parent_disability",
-    "dx_learning_difficulty",
-    "dx_autism",
-    "dx_fasd",
-    "dx_ptsd",
-    "dx_attachment_disorder",
-    "dx_neurological",
-    "dx_conduct_disorder",
-    "receiving_support",
-    OUTCOME,
-)
-"""The STEP data contract: column names exactly as in every extract."""
-
 PARENT_CONDITIONS: tuple[str, ...] = (
     "parent_anxiety",
     "parent_depression",
@@ -51,6 +25,23 @@ CHILD_DIAGNOSES: tuple[str, ...] = (
     "dx_neurological",
     "dx_conduct_disorder",
 )
+STEP_COLUMNS: tuple[str, ...] = (
+    "family_id",
+    "region",
+    "raa",
+    "child_age",
+    "child_age_at_entry_to_care",
+    "child_age_at_placement",
+    "child_ethnicity",
+    "dv_exposure",
+    "has_biological_children",
+    *PARENT_CONDITIONS,
+    *CHILD_DIAGNOSES,
+    "receiving_support",
+    OUTCOME,
+)
+"""The STEP data contract: column names exactly as in every extract."""
+
 BINARY_FACTORS: tuple[str, ...] = (
     "dv_exposure",
     "has_biological_children",

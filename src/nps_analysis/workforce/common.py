@@ -62,3 +62,11 @@ def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     den = pd.to_numeric(denominator, errors="coerce").astype(float)
     num = pd.to_numeric(numerator, errors="coerce").astype(float)
     return (100 * num / den.where(den > 0)).astype(float)
+
+
+def skill_grid(frame: pd.DataFrame, by: list[str], names: list[str]) -> pd.Index:
+    """The skill `names` in every `by` group of `frame` (a cross join), or `names` alone."""
+    if by:
+        groups = frame[by].drop_duplicates().sort_values(by).astype(str)
+        return pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"skill": names}), how="cross"))
+    return pd.Index(names, name="skill")

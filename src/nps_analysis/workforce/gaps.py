@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nps_analysis.workforce.common import pct, skills
+from nps_analysis.workforce.common import pct, skill_grid, skills
 from nps_analysis.workforce.finite_population import hypergeometric_count_ci, no_assumption_bounds
 
 GAPS_COLUMNS = ["skill", "raas_with_gap", "raas_responding", "pct", "ci_low", "ci_high"]
@@ -79,12 +79,7 @@ def gap_estimates(
     order = [s for s in skills() if s in set(df["skill"])] + sorted(
         set(df["skill"]) - set(skills())
     )
-    if by:
-        groups = gaps[by].drop_duplicates().sort_values(by).astype(str)
-        index = pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"skill": order}), how="cross"))
-    else:
-        index = pd.Index(order, name="skill")
-    g = g.reindex(index, fill_value=0).reset_index()
+    g = g.reindex(skill_grid(gaps, by, order), fill_value=0).reset_index()
     g["raas_with_gap"] = g["raas_with_gap"].astype("int64")
     g["raas_responding"] = g["raas_responding"].astype("int64")
     sizes = area_sizes(gaps if raas is None else raas, by)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nps_analysis.workforce.common import flag, pct, present_skills
+from nps_analysis.workforce.common import flag, pct, present_skills, skill_grid
 
 COVERAGE_COLUMNS = [
     "skill",
@@ -80,12 +80,7 @@ def coverage_by(workforce: pd.DataFrame, by: list[str] | None = None) -> pd.Data
         base_staff=("fte", "size"),
     )
     skills = present_skills(workforce)
-    if by:
-        groups = workforce[by].drop_duplicates().sort_values(by).astype(str)
-        index = pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"skill": skills}), how="cross"))
-    else:
-        index = pd.Index(skills, name="skill")
-    g = g.reindex(index, fill_value=0).reset_index()
+    g = g.reindex(skill_grid(workforce, by, skills), fill_value=0).reset_index()
     for col in ("raas_with_skill", "raas_responding", "trained_staff", "base_staff"):
         g[col] = g[col].astype("int64")
     for col in ("trained_fte", "base_fte"):
