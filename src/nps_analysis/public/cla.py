@@ -28,6 +28,7 @@ from nps_analysis.errors import InputDataError, Problem
 from nps_analysis.paths import PUBLIC_DIR, display_path
 from nps_analysis.public.quirks import (
     check_values,
+    ees_geography,
     parse_counts,
     parse_duration_months,
     read_public_csv,
@@ -171,12 +172,7 @@ def load_ees_routes(path: str | Path = EES_2024_ADOPTIONS) -> pd.DataFrame:
     number, flag = parse_counts(sub["number"], file=file, column="number")
     out = pd.DataFrame(
         {
-            "year": pd.to_numeric(sub["time_period"]).astype(int),
-            "geographic_level": sub["geographic_level"],
-            "region_name": sub["region_name"].replace("", None),
-            "old_la_code": sub["old_la_code"].replace("", None),
-            "new_la_code": sub["new_la_code"].replace("", None),
-            "la_name": sub["la_name"].replace("", None),
+            **ees_geography(sub, new_la_code=True),
             "route": ROUTE_ALL,
             "count": number,
             "flag": flag,

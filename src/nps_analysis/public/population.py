@@ -10,7 +10,7 @@ from nps_analysis.datasets.engine import check_frame
 from nps_analysis.datasets.spec import public_spec
 from nps_analysis.paths import PUBLIC_DIR
 from nps_analysis.public.cla import LEVELS
-from nps_analysis.public.quirks import check_values, parse_counts, read_public_csv
+from nps_analysis.public.quirks import check_values, ees_geography, parse_counts, read_public_csv
 
 POPULATION_FILE = PUBLIC_DIR / "population" / "ons_mid-year_population_estimates_2012_to_2024.csv"
 
@@ -43,11 +43,7 @@ def load_population(path: str | Path = POPULATION_FILE) -> pd.DataFrame:
     number, flag = parse_counts(df["population_estimate"], file=file, column="population_estimate")
     out = pd.DataFrame(
         {
-            "year": pd.to_numeric(df["time_period"]).astype(int),
-            "geographic_level": df["geographic_level"],
-            "region_name": df["region_name"].replace("", None),
-            "old_la_code": df["old_la_code"].replace("", None),
-            "la_name": df["la_name"].replace("", None),
+            **ees_geography(df),
             "population_0_17": number,
             "flag": flag,
         }

@@ -118,6 +118,20 @@ def read_public_csv(
     return df
 
 
+def ees_geography(frame: pd.DataFrame, *, new_la_code: bool = False) -> dict[str, pd.Series]:
+    """An EES file's year and geography columns, blank codes and names as missing (None).
+
+    ``year`` is the integer ``time_period``; then geographic_level, region_name, old_la_code
+    (and new_la_code if asked for) and la_name, in that order.
+    """
+    codes = ["old_la_code", "new_la_code"] if new_la_code else ["old_la_code"]
+    return {
+        "year": pd.to_numeric(frame["time_period"]).astype(int),
+        "geographic_level": frame["geographic_level"],
+        **{c: frame[c].replace("", None) for c in ["region_name", *codes, "la_name"]},
+    }
+
+
 def parse_counts(
     values: pd.Series,
     *,
