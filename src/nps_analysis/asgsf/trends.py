@@ -305,7 +305,7 @@ def share_trend(counts: np.ndarray, totals: np.ndarray, starts: np.ndarray) -> S
     X = _design(starts, float(np.mean(starts)))
     # proportions with the totals as variance weights: statsmodels' two-column (successes,
     # failures) form returns a Pearson scale that ignores the weights (about 1/6000 of the
-    # hand-computed scale on the default data; see tests/test_asgsf_trends.py)
+    # hand-computed scale on the default data; see tests/asgsf/test_trends.py)
     res = _glm(s / t, X, sm.families.Binomial(), var_weights=t, scale="X2")
     se = float(np.sqrt(res.cov_params()[1, 1]))
     if not (np.isfinite(se) and se > 0):
