@@ -71,7 +71,7 @@ def test_notebook_structure() -> None:
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     body = "".join("".join(c["source"]) for c in code)
-    assert 'load_dataset("asgsf_packages"' in body
+    assert 'load_data_file("asgsf_packages"' in body
     assert "to_csv(" not in body and "savefig(" not in body  # only through OutputWriter
     assert "def " not in body and "._" not in body  # thin: no functions, no private attributes
     # only released tables are displayed (never the unsuppressed results in `res`)
@@ -292,7 +292,7 @@ def default_results():
     from nps_analysis.asgsf.analysis import published_check, run_analysis
     from nps_analysis.datasets import load_dataset
 
-    res = run_analysis(load_dataset("asgsf_packages", DEFAULT_DATA))
+    res = run_analysis(load_data_file("asgsf_packages", DEFAULT_DATA))
     return res, published_check(res)
 
 
