@@ -223,18 +223,30 @@ def test_scenario_is_compiled_from_the_released_tables_as_released(tmp_path) -> 
 
 def test_benchmarks_are_the_regions_rows_as_released(tmp_path):
     """The national picture publishes each RAA's benchmarking row once: as its region released
-    it (a `c` stays `c`), regions in order, no second suppression pattern of its own."""
+    it (a `c` stays `c`), regions in order, no second suppression pattern of its own; the
+    comparator group's figures are sums of the released rows (hand-worked), `c` where a member
+    is `c`."""
     from nps_analysis.national import BENCHMARK_DISCLOSURE, compile_benchmarks
 
-    for slug, rows in {"a": "Adopt A,c,12\nAdopt B,14,c\n", "b": "Adopt C,3,40\n"}.items():
+    rows = {"a": "Adopt A,c,1000,\nAdopt B,14,2000,\n", "b": "Adopt C,3,1000,\n"}
+    for slug, text in rows.items():
         folder = tmp_path / slug / "tables"
         folder.mkdir(parents=True)
-        (folder / "benchmark_packages.csv").write_text(f"raa,count,base\n{rows}", encoding="utf-8")
-    (tables,) = compile_benchmarks(tmp_path, {"Region A": "a", "Region B": "b", "Region C": "c"})
+        (folder / "benchmark_packages.csv").write_text(
+            f"raa,count,denominator,comparators\n{text}", encoding="utf-8"
+        )
+    groups = {"Adopt A": ["Adopt B", "Adopt C"], "Adopt B": ["Adopt A", "Adopt C"]}
+    groups["Adopt C"] = ["Adopt B"]
+    (tables,) = compile_benchmarks(
+        tmp_path, {"Region A": "a", "Region B": "b", "Region C": "c"}, groups
+    )
     assert tables.name == "benchmark_packages"
-    assert tables.table.to_dict("list") == {
-        "raa": ["Adopt A", "Adopt B", "Adopt C"],
-        "count": ["c", "14", "3"],
-        "base": ["12", "c", "40"],
-    }
+    got = tables.table.to_dict("list")
+    assert got["raa"] == ["Adopt A", "Adopt B", "Adopt C"]
+    assert got["count"] == ["c", "14", "3"] and got["denominator"] == ["1000", "2000", "1000"]
+    assert got["comparator_raas"] == [2, 2, 1]
+    assert got["comparator_count"] == [17, "c", 14]
+    assert got["comparator_denominator"] == [3000, 2000, 2000]  # public estimates: summed
+    assert got["comparator_rate"][0] == pytest.approx(1000 * 17 / 3000)
+    assert got["comparator_rate"][1:] == ["c", 7.0]
     assert tables.release == {"disclosure": BENCHMARK_DISCLOSURE}

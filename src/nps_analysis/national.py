@@ -9,6 +9,7 @@ the STEP comparison, the regions compared and the headline facts built from thos
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -384,17 +385,20 @@ def compile_regions(regions_dir: str | Path, slugs: dict[str, str]) -> pd.DataFr
 
 
 BENCHMARK_DISCLOSURE = Disclosure(
-    safe_reason="each RAA's row as its pan-region released it (protected with that region)"
+    safe_reason="each RAA's row as its pan-region released it (protected with that region); "
+    "the comparator group's figures are sums of those released rows (c where any is c)"
 )
 
 
 def compile_benchmarks(
-    regions_dir: str | Path, slugs: dict[str, str]
+    regions_dir: str | Path, slugs: dict[str, str], groups: Mapping[str, Sequence[str]]
 ) -> list[benchmark.BenchmarkTable]:
     """England's RAA benchmarking tables: each region's released rows for its own RAAs, as
     released, one after another in region order (published once: the national picture adds no
-    second copy with a suppression pattern of its own). A region without the table adds no
-    rows; an indicator no region released is left out."""
+    second copy with a suppression pattern of its own), with each RAA's comparator group (its
+    ``groups``) computed from those released rows (:func:`benchmark.released_comparators`: a
+    group pools RAAs of several regions, which no region's own protection sees). A region
+    without the table adds no rows; an indicator no region released is left out."""
     folders = [resolve(regions_dir) / slug / "tables" for slug in slugs.values()]
     out = []
     for name, indicator in benchmark.INDICATORS.items():
@@ -404,5 +408,7 @@ def compile_benchmarks(
             continue
         declaration = None if indicator.population is None else BENCHMARK_DISCLOSURE
         table = pd.concat(parts, ignore_index=True)
+        if declaration is not None and not benchmark.comparator_columns(table):
+            table = benchmark.released_comparators(table, indicator, groups)
         out.append(benchmark.BenchmarkTable(table_name, table, declaration, indicator))
     return out

@@ -254,3 +254,28 @@ def test_comparator_counts_are_declared_for_the_audit() -> None:
     assert declaration.populations["england_count"] == "national packages"
     assert declaration.grid == ("raa",)
     assert benchmark.disclosure(benchmark.INDICATORS["open_cases"], groups).grid == ()
+
+
+def test_default_release_region_tables_leave_out_the_comparator_figures() -> None:
+    """Issue #16: a comparator group pools RAAs of other regions, which one region's protection
+    cannot see (the release audit recovered 343 cells through them). In the default release a
+    region's table names its comparators but shows none of their figures, and declares none."""
+    values, population, groups = _fixture()
+    eastern = raas_of("Eastern")
+    own = values.loc[values["raa"].isin(eastern)]
+    indicator = benchmark.INDICATORS["packages"]
+    full = benchmark.benchmark_table(indicator, own, values, population, eastern, groups)
+    short = benchmark.benchmark_table(
+        indicator, own, values, population, eastern, groups, with_comparators=False
+    )
+    assert benchmark.comparator_columns(full) == [
+        "comparator_raas",
+        "comparator_count",
+        "comparator_denominator",
+        "comparator_rate",
+    ]
+    assert not benchmark.comparator_columns(short) and "comparators" in short
+    pd.testing.assert_frame_equal(short, full.drop(columns=benchmark.comparator_columns(full)))
+    declaration = benchmark.disclosure(benchmark.INDICATORS["aged_12_plus"], groups)
+    assert not [c for c in declaration.counts if c.startswith("comparator")]
+    assert set(declaration.members) == set(declaration.counts)

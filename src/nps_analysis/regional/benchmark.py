@@ -32,6 +32,7 @@ from nps_analysis.disclosure.vocabulary import (
     PACKAGES,
     STAFF,
 )
+from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.public.analysis import demand_rates
 from nps_analysis.regional import rates
 from nps_analysis.regional.cases import RETURN_KEYS, case_returns
@@ -402,9 +403,12 @@ def benchmark_table(
     *,
     coverages: Sequence[float] = (0.95, 0.998),
     absent_is_zero: bool = True,
+    with_comparators: bool = True,
 ) -> pd.DataFrame:
     """One indicator for ``raas``: each RAA's count, denominator and rate (with range), its
     pan-region's, England's and its comparator group's, England's limits and the RAA's band.
+    ``with_comparators=False`` leaves out the comparator group's figures (only its RAAs are
+    named): see :func:`released_comparators`.
 
     ``own`` holds the numerators of the RAAs reported on (a region's own data), ``national``
     those of every RAA (England and the comparators; the same frame in the national picture);
@@ -465,7 +469,48 @@ def benchmark_table(
     estimated = [c for c in table.columns if c.startswith(_DENOMINATORS)]
     for column in estimated:  # estimated children: shown as whole numbers, as in ``rates``
         table[column] = pd.array(round_half_up(table[column]), dtype="Int64")
+    if not with_comparators:
+        table = table.drop(columns=comparator_columns(table))
     return table.reset_index(drop=True)
+
+
+def comparator_columns(table: pd.DataFrame) -> list[str]:
+    """The comparator group's figures in a benchmarking table (not the names of its RAAs)."""
+    return [c for c in table.columns if c.startswith("comparator_")]
+
+
+def released_comparators(
+    table: pd.DataFrame, indicator: Indicator, groups: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """Add the comparator group's figures to a table of *released* RAA rows (every RAA of
+    England, as its pan-region released it), computed from those rows only: each is the sum of
+    the group's released values (``c`` when any of them is suppressed; RAAs with a blank count,
+    no return, are left out as in :func:`benchmark_table`) and the rate of those sums. A function
+    of released values releases nothing new, so it needs no protection of its own; its cost is
+    that a group with one suppressed RAA shows ``c``."""
+    parts = ["count", indicator.total] if indicator.total else ["count"]
+    parts.append("base" if indicator.kind == "share" else "denominator")
+    by_raa = table.set_index("raa")
+    rows = []
+    for raa in table["raa"]:
+        members = by_raa.loc[[m for m in groups[str(raa)] if m in by_raa.index], parts]
+        members = members.loc[members["count"].astype(str).str.strip() != ""]
+        values = members.apply(pd.to_numeric, errors="coerce")
+        sums: dict[str, Any] = {
+            part: SUPPRESSED if values[part].isna().any() else float(values[part].sum())
+            for part in parts
+        }
+        share = indicator.kind == "share"
+        top, bottom = ("count", "base") if share else (indicator.total or "count", "denominator")
+        if members.empty or SUPPRESSED in (sums[top], sums[bottom]):
+            rate: Any = SUPPRESSED if not members.empty else np.nan
+        else:
+            rate = (100 if share else 1000) * sums[top] / sums[bottom] if sums[bottom] else np.nan
+        row = {"comparator_raas": len(members), **{f"comparator_{p}": v for p, v in sums.items()}}
+        rows.append({**row, "comparator_rate": rate})
+    extra = pd.DataFrame(rows, index=table.index).astype(object)
+    at = table.columns.get_loc("comparators") + 1 if "comparators" in table else len(table.columns)
+    return pd.concat([table.iloc[:, :at], extra, table.iloc[:, at:]], axis=1)
 
 
 _DENOMINATORS = ("denominator", *(f"{a}_denominator" for a in AREAS))
@@ -531,8 +576,11 @@ def disclosure(
     return' (open cases)."""
     if indicator.population is None:
         raise ValueError(f"{indicator.name}: public statistics need no disclosure declaration")
-    counts = ["count", *(f"{a}_count" for a in AREAS)]
-    bases = ["base", *(f"{a}_base" for a in AREAS)] if indicator.kind == "share" else []
+    # the default release's comparator groups pool RAAs of other regions: left out of a
+    # region's table (the national picture adds them from released rows)
+    areas = AREAS if not national_is_same_data else tuple(a for a in AREAS if a != "comparator")
+    counts = ["count", *(f"{a}_count" for a in areas)]
+    bases = ["base", *(f"{a}_base" for a in areas)] if indicator.kind == "share" else []
     own = ("count", "base") if bases else "count"
     derived: dict[str, str | tuple[str, ...]] = {
         "rate": own,
@@ -546,7 +594,7 @@ def disclosure(
         for c in coverages:
             for side in ("low", "high"):
                 derived[f"limit_{limit_label(c)}_{side}"] = "england_count"
-    for area in AREAS:
+    for area in areas:
         pair = (f"{area}_count", f"{area}_base") if bases else f"{area}_count"
         derived[f"{area}_rate"] = pair
         if indicator.total:
@@ -577,6 +625,7 @@ def disclosure(
                 "comparator_base": comparator(base_members),
             }
         )
+    members = {c: m for c, m in members.items() if c in [*counts, *bases]}
     national_columns = [f"{a}_{c}" for a in ("england", "comparator") for c in ("count", "base")]
     populations = (
         {}
@@ -680,6 +729,7 @@ def benchmark_tables(
             groups,
             coverages=coverages,
             absent_is_zero=name != "open_cases",
+            with_comparators=not national_is_same_data,
         )
         if "financial_year" in mine:
             table.insert(0, "financial_year", mine["financial_year"].iloc[0])
@@ -814,6 +864,8 @@ def dot_figure(released: pd.DataFrame, indicator: Indicator, *, area: str, sourc
         ("region_rate", "s", colour[1], "Pan-region"),
         ("comparator_rate", "D", colour[2], "Comparator group"),
     ):
+        if column not in shown:  # a region's table: comparators are in the national picture
+            continue
         values = pd.to_numeric(shown[column], errors="coerce").to_numpy(float)
         if np.isnan(values).all():  # all suppressed: nothing to draw (the caption says so)
             continue
@@ -825,11 +877,14 @@ def dot_figure(released: pd.DataFrame, indicator: Indicator, *, area: str, sourc
     ax.set_xlim(left=0)
     plotting.thousands(ax, "x")
     ax.legend(loc="lower right", fontsize=plotting.LABEL_PT, frameon=False)
+    comparators = shown.get("comparator_rate", pd.Series(np.nan, index=shown.index))
     parts = [
         f"{r['raa']} {_fmt(r['rate'], indicator)} (range {_fmt(r['rate_low'], indicator)} to "
-        f"{_fmt(r['rate_high'], indicator)}; comparators {_fmt(float(r['comparator_rate']), indicator)})"
-        for _, r in shown.iterrows()
-        if pd.notna(pd.to_numeric(r["comparator_rate"], errors="coerce"))
+        f"{_fmt(r['rate_high'], indicator)}"
+        + (f"; comparators {_fmt(float(c), indicator)})" if pd.notna(c) else ")")
+        for (_, r), c in zip(
+            shown.iterrows(), pd.to_numeric(comparators, errors="coerce"), strict=True
+        )
     ]
     interval = "Wilson 95% interval" if indicator.kind == "share" else "population estimate's range"
     alt = (
@@ -840,7 +895,9 @@ def dot_figure(released: pd.DataFrame, indicator: Indicator, *, area: str, sourc
     return plotting.describe(
         fig,
         title=f"{indicator.what}, {area}",
-        subtitle=f"Each RAA with its {interval}, its pan-region, its comparator group and England",
+        subtitle=f"Each RAA with its {interval}, its pan-region, "
+        + ("its comparator group " if "comparator_rate" in shown else "")
+        + "and England",
         alt=alt,
         caption=f"Source: {source}." + plotting.not_shown(omitted, "RAA"),
     )
