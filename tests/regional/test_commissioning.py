@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from nps_analysis.published import load_published
+from nps_analysis.regional import commissioning
 from nps_analysis.regional.commissioning import published_provider_funding
 from nps_analysis.regions import region_slugs
 
@@ -73,3 +74,15 @@ def test_provider_share_is_released_only_when_no_provider_dominates():
     hidden = provider_concentration(dominant, config).iloc[0]
     assert hidden["largest_provider_share_pct"] == "c" and hidden["hhi"] == "c"
     assert hidden["packages"] == 20  # the count itself is not a magnitude
+
+
+def test_share_aged_12_plus_declares_both_counts_of_each_share() -> None:
+    """pct = 100 x aged_12_plus / packages: released beside a suppressed `packages` it gave the
+    count back (the default release showed 237 and 44.97% beside a `c`), so every share and its
+    interval follow both counts."""
+    table = commissioning.share_aged_12_plus(
+        pd.DataFrame({"financial_year": ["2022/23"] * 4, "child_age": [3.0, 12.0, 15.0, None]})
+    )
+    assert table.loc[0, "pct"] == pytest.approx(100 * 2 / 3)  # the base is packages with an age
+    for column in ("pct", "ci_low", "ci_high"):
+        assert set(commissioning.AGE_DISCLOSURE.derived[column]) == {"packages", "aged_12_plus"}

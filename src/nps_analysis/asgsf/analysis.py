@@ -16,7 +16,14 @@ import pandas as pd
 
 from nps_analysis.asgsf import age, backtest, forecast, growth, mix, plots, spend, trends
 from nps_analysis.asgsf.categories import CATEGORY_CHANGE_NOTE, canonical_label, series_members
-from nps_analysis.asgsf.prepare import area_name, filter_region, therapy_year_counts, year_span
+from nps_analysis.asgsf.prepare import (
+    area_name,
+    filter_region,
+    packages_by,
+    packages_disclosure,
+    therapy_year_counts,
+    year_span,
+)
 from nps_analysis.asgsf.rounding import REPORT_ROUNDING
 from nps_analysis.asgsf.years import fy_span
 from nps_analysis.disclosure.declaration import Disclosure
@@ -37,6 +44,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from nps_analysis.outputs import OutputWriter
     from nps_analysis.provenance import DataKind
 
+REGIONAL_KEYS = ("financial_year", "region", "therapy_type")
+"""England's packages by pan-region, year and therapy: every region's year-by-therapy counts in
+one table, so they are protected together with England's (a region's own report shows the same
+counts; protected alone, eight regions beside England's totals gave cells back)."""
 REPORT_FIRST_YEAR = "2018/19"
 REPORT_LAST_YEAR = "2022/23"
 
@@ -61,6 +72,7 @@ class AsgsfResults:
     rules: spend.FairAccessRules
     spend: pd.DataFrame | None = None
     regional_costs: pd.DataFrame | None = None
+    regional_packages: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -138,6 +150,7 @@ def run_analysis(
         rules=rules,
         spend=spend_tab,
         regional_costs=regional,
+        regional_packages=None if region else packages_by(scoped, list(REGIONAL_KEYS)),
         notes=notes,
     )
 
@@ -431,6 +444,17 @@ def write_outputs(
                 counts=["packages"],
                 derived=floats_from(res.regional_costs, "packages"),
             ),
+        )
+    if res.regional_packages is not None:
+        # the regions' yearly totals first (each regional report publishes its own), then the
+        # counts by therapy, so England's protection knows both
+        keys = list(REGIONAL_KEYS)
+        totals = res.regional_packages.groupby(keys[:2], sort=True)["packages"].sum().reset_index()
+        table(totals, "packages_by_region_year", disclosure=packages_disclosure(keys[:2]))
+        table(
+            res.regional_packages,
+            "packages_by_region_year_therapy",
+            disclosure=packages_disclosure(keys),
         )
     if check is not None and not check.empty:
         table(check, "published_check", data_kind="published")

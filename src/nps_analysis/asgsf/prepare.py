@@ -9,6 +9,8 @@ import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label
 from nps_analysis.asgsf.years import fy_label, fy_start
+from nps_analysis.disclosure.declaration import Disclosure
+from nps_analysis.disclosure.vocabulary import PACKAGES
 from nps_analysis.regions import rows_in_region
 
 NATIONAL = "England"
@@ -79,3 +81,17 @@ def _blank(label: object) -> bool:
         or (not isinstance(label, str) and bool(pd.isna(label)))
         or not str(label).strip()
     )
+
+
+def packages_by(packages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Packages per combination of `keys` (the combinations observed; `packages_disclosure`
+    completes the grid)."""
+    out = packages.groupby(keys, observed=True).size().rename("packages").reset_index()
+    for key in keys:
+        out[key] = out[key].astype(str)
+    return out
+
+
+def packages_disclosure(keys: list[str]) -> Disclosure:
+    """Disclosure declaration of :func:`packages_by` tables: every combination of `keys`."""
+    return Disclosure(counts=["packages"], population=PACKAGES, grid=tuple(keys))

@@ -9,25 +9,13 @@ from __future__ import annotations
 import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED
+from nps_analysis.asgsf.prepare import packages_by as packages_by
+from nps_analysis.asgsf.prepare import packages_disclosure as packages_disclosure
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import KNOWN_AGE, NOT_PREFIX, OLDER_AGE_GROUP, PACKAGES
 from nps_analysis.provenance import SUPPRESSED
 from nps_analysis.sdc import SDCConfig, dominated
 from nps_analysis.stats import hhi, wilson_ci
-
-
-def packages_by(packages: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Packages per combination of `keys` (all combinations observed in the data)."""
-    out = packages.groupby(keys, observed=True).size().rename("packages").reset_index()
-    for key in keys:
-        out[key] = out[key].astype(str)
-    return out
-
-
-def packages_disclosure(keys: list[str]) -> Disclosure:
-    """Disclosure declaration of :func:`packages_by` tables: every combination of `keys`."""
-    return Disclosure(counts=["packages"], population=PACKAGES, grid=tuple(keys))
-
 
 SPEND_DISCLOSURE = Disclosure(population=PACKAGES, members={"n": {"amount_recorded": "yes"}})
 """What the counts `n` of the spend (magnitude) tables count, for the release-wide audit."""
@@ -112,7 +100,7 @@ def share_aged_12_plus(packages: pd.DataFrame) -> pd.DataFrame:
 
 AGE_DISCLOSURE = Disclosure(
     counts=["packages", "aged_12_plus"],
-    derived={"pct": "aged_12_plus", "ci_low": "aged_12_plus", "ci_high": "aged_12_plus"},
+    derived=dict.fromkeys(("pct", "ci_low", "ci_high"), ("packages", "aged_12_plus")),
     dims=["financial_year"],
     population=PACKAGES,
     members={
