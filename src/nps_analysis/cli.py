@@ -446,18 +446,14 @@ def audit(
                 markup=False,
             )
         count = len(result.report.violations)
-        if result.blocking:
-            console.print(
-                f"{count} suppressed cell(s) of real record-level data are not protected: "
-                "nothing may be published.",
-                style="bold red",
-            )
-            raise typer.Exit(1)
+        what = "real record-level data" if result.blocking else "the synthetic default"
         console.print(
-            f"{count} suppressed cell(s) of the synthetic default are not proven protected: "
-            "recorded in the audit; a run on real data would publish nothing.",
-            style="bold yellow",
+            f"{count} suppressed cell(s) of {what} are not protected: nothing is published (the "
+            "release's index page is not built). The output checker's detail says which cells "
+            "and from which tables; docs/disclosure-audit.md says how the run protects them.",
+            style="bold red",
         )
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -145,7 +145,7 @@ def _run(
             "[bold]4/4[/bold] Auditing every suppressed cell against all the run's tables, "
             "then writing the index page and the output-checking log..."
         )
-        _audit(checker, console, data_kind)
+        _audit(checker, console)
         _collect(stage, checker, data_kind)
         _publish(stage, out)
         _publish_checker(checker, checker_dir_of(out))
@@ -223,7 +223,7 @@ def _run_notebook(
         )
 
 
-def _audit(checker: Path, console: Console, data_kind: str) -> None:
+def _audit(checker: Path, console: Console) -> None:
     """The release-wide disclosure audit of this run: raises (nothing is published) unless
     every suppressed cell keeps its protection interval."""
     from nps_analysis.disclosure.release import audit_release, write_audit
@@ -241,7 +241,7 @@ def _audit(checker: Path, console: Console, data_kind: str) -> None:
         f"  disclosure audit: {result.suppressed} suppressed of {result.cells} count cells, "
         f"{len(result.report.violations)} not protected ({result.seconds:.1f} s)"
     )
-    if result.blocking or (not result.passed and data_kind == "microdata"):
+    if not result.passed:
         raise RuntimeError(
             f"{len(result.report.violations)} suppressed cell(s) could be worked out from the "
             "run's other tables; nothing is published"

@@ -192,3 +192,20 @@ def test_only_real_microdata_blocks_the_release(roots) -> None:
     out.write_manifest()
     real = audit_release(checker, min_width=10, node_budget=20_000)
     assert not real.passed and real.blocking
+
+
+def test_nps_audit_publishes_nothing_when_a_cell_is_recoverable_even_on_synthetic_data(
+    roots,
+) -> None:
+    """`nps audit` is the release gate of every run (the default synthetic one included): it
+    exits 1, so that the index page is never built, and names the cell recovered (84 - 80 = 4)."""
+    from typer.testing import CliRunner
+
+    from nps_analysis.cli import app
+
+    release, checker = roots
+    _write_linked(release)
+    result = CliRunner().invoke(app, ["audit", "--checker-root", str(checker)])
+    assert result.exit_code == 1, result.output
+    assert "asgsf/by_year_therapy row 3 packages: [4, 4] recovered exactly" in result.output
+    assert "nothing is published" in result.output

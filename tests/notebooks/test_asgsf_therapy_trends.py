@@ -292,7 +292,7 @@ def default_results():
     from nps_analysis.asgsf.analysis import published_check, run_analysis
     from nps_analysis.datasets import load_dataset
 
-    res = run_analysis(load_data_file("asgsf_packages", DEFAULT_DATA))
+    res = run_analysis(load_dataset("asgsf_packages", DEFAULT_DATA))
     return res, published_check(res)
 
 

@@ -453,7 +453,8 @@ def judge(intervals: pd.DataFrame, tables: Sequence[str], rule: ProtectionRule) 
     summary = []
     for table in dict.fromkeys(tables):
         rows = flagged[flagged["table"] == table]
-        narrowest = rows.loc[rows["width"].idxmin()] if len(rows) else None
+        hiding = rows[rows["status"] != "published"]  # a `c` published elsewhere hides nothing
+        narrowest = hiding.loc[hiding["width"].idxmin()] if len(hiding) else None
         summary.append(
             {
                 "table": table,
