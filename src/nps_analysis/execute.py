@@ -105,10 +105,10 @@ def _protect(checker: Path, upstream: list[Path]) -> bool:
             f"after {result.rounds} round(s) of extra suppression; nothing is published. The "
             f"output checker's detail is in {checker}."
         )
-    if not result.passed:  # synthetic data only: reported, as a real run would be refused
+    if not result.passed:  # synthetic data: the release audit (`nps audit`) has the last word
         print(
             f"  disclosure: {result.violations} suppressed cell(s) of {checker.name} not proven "
-            "protected (synthetic data: recorded in the audit; a real run would publish nothing)"
+            "protected by this analysis' plan; the release audit refuses the release if any remain"
         )
     return bool(result.extra)
 

@@ -131,6 +131,23 @@ def test_a_run_from_scratch_writes_the_committed_lock_exactly(pipeline_copy: Pat
         )
 
 
+def test_default_release_passes_the_audit_within_its_budget(pipeline_copy: Path):
+    """Issue #16: every suppressed cell of the default release keeps an interval at least 10
+    wide against an intruder holding all its tables, and the audit takes under 60 s here."""
+    import pandas as pd
+
+    from nps_analysis.disclosure.release import audit_release
+
+    checker = pipeline_copy / "output-checking"
+    run = pd.read_csv(checker / "release_audit" / "run.csv").iloc[0]
+    assert run["passed"] and run["violations"] == 0 and run["suppressed_cells"] > 3000
+    intervals = pd.read_csv(checker / "release_audit" / "intervals.csv")
+    hiding = intervals[intervals["status"] != "published"]
+    assert len(intervals) == run["suppressed_cells"] and (hiding["width"] >= 10).all()
+    result = audit_release(checker, min_width=10, node_budget=20_000)
+    assert result.passed and result.seconds < 60, f"audit took {result.seconds:.1f} s"
+
+
 def test_outputs_carry_no_absolute_path(pipeline_copy: Path):
     """Executed notebooks, reports and tables name no folder of this machine (the copy's root or
     the virtual environment's packages): outputs must be byte-identical wherever they are run."""

@@ -76,7 +76,7 @@ def test_provider_share_is_released_only_when_no_provider_dominates():
     assert hidden["packages"] == 20  # the count itself is not a magnitude
 
 
-def test_share_aged_12_plus_declares_both_counts_of_each_share() -> None:
+def test_within_row_shares_declare_both_their_counts() -> None:
     """pct = 100 x aged_12_plus / packages: released beside a suppressed `packages` it gave the
     count back (the default release showed 237 and 44.97% beside a `c`), so every share and its
     interval follow both counts."""
@@ -86,3 +86,8 @@ def test_share_aged_12_plus_declares_both_counts_of_each_share() -> None:
     assert table.loc[0, "pct"] == pytest.approx(100 * 2 / 3)  # the base is packages with an age
     for column in ("pct", "ci_low", "ci_high"):
         assert set(commissioning.AGE_DISCLOSURE.derived[column]) == {"packages", "aged_12_plus"}
+    blank = commissioning.blank_therapy_by_raa(
+        pd.DataFrame({"raa": ["A"] * 4, "therapy_type": ["Not recorded", "Psychotherapy"] * 2})
+    )
+    assert blank.loc[0, "blank_pct"] == 50  # blank_therapy / packages: both counts
+    assert set(commissioning.BLANK_DISCLOSURE.derived["blank_pct"]) == {"packages", "blank_therapy"}

@@ -68,9 +68,9 @@ def analysis_cells(folder: str | Path, prefix: str = "") -> list[dict[str, Any]]
 
 
 def blocks_release(violations: pd.DataFrame, records: Iterable[Mapping[str, Any]]) -> bool:
-    """True when a violation concerns real record-level data (`microdata`): such a release is
-    refused. Violations on the synthetic default are reported, in the log and the reports, as
-    what a real run would refuse (the synthetic rows describe no one)."""
+    """True when a violation concerns real record-level data (`microdata`): an analysis' plan
+    then stops at once. (The release audit, `nps audit`, refuses any violation, synthetic too;
+    this only says whose records it would expose.)"""
     kinds = {r["table"]: r.get("data_kind", "microdata") for r in records}
     return any(kinds.get(t, "microdata") == "microdata" for t in violations["table"])
 

@@ -74,7 +74,7 @@ def blank_therapy_by_raa(packages: pd.DataFrame) -> pd.DataFrame:
 
 BLANK_DISCLOSURE = Disclosure(
     counts=["packages", "blank_therapy"],
-    derived={"blank_pct": "blank_therapy"},
+    derived={"blank_pct": ("packages", "blank_therapy")},
     population=PACKAGES,
     members={"blank_therapy": {"therapy_type": NOT_RECORDED}},
 )
