@@ -318,3 +318,47 @@ def test_nullable_counts_with_missing_values_are_protected(tmp_path):
     out.table(df, "gaps", disclosure=Disclosure(counts=["n"], derived={"pct": "n"}, dims=()))
     assert out.released("gaps")["n"].tolist()[:2] == ["c", 40]
     assert out.released("gaps")["pct"].tolist()[:2] == ["c", 93.0]
+
+
+def test_dominance_flags_mark_groups_a_few_records_dominate() -> None:
+    """Hand-worked: in A one package of £50,000 beside eleven of £100 is 97.8% of the total
+    (n-k: the largest 2 exceed 90%); B's twelve equal amounts pass both rules."""
+    from nps_analysis.sdc import dominance_flags
+
+    records = pd.DataFrame(
+        {"g": ["A"] * 12 + ["B"] * 12, "v": [50_000.0] + [100.0] * 11 + [400.0] * 12}
+    )
+    flags = dominance_flags(records, ["g"], "v", SDCConfig(nk_n=2, nk_k=0.9, p_ratio=0.1))
+    assert flags.to_dict() == {"A": True, "B": False}
+
+
+def test_a_dominated_amount_is_suppressed_whatever_its_count(tmp_path) -> None:
+    """`Disclosure.magnitudes`: A's 12 packages pass the threshold, but its mean and total would
+    give the dominant package's amount, so they are `c`; B's are released; the flag is never
+    written."""
+    table = pd.DataFrame(
+        {
+            "g": ["A", "B"],
+            "n": [12, 12],
+            "total": [51_100.0, 4_800.0],
+            "mean": [51_100 / 12, 400.0],
+            "dominated": [True, False],
+        }
+    )
+    declaration = Disclosure(
+        counts=["n"],
+        derived={"total": "n", "mean": "n"},
+        magnitudes={"total": "dominated", "mean": "dominated"},
+        dims=(),
+    )
+    out = OutputWriter(tmp_path, data_kind="synthetic")
+    out.table(table, "spend", disclosure=declaration)
+    written = pd.read_csv(tmp_path / "tables" / "spend.csv", dtype=str)
+    assert list(written.columns) == ["g", "n", "total", "mean"]
+    assert written.loc[0, ["n", "total", "mean"]].tolist() == ["12", "c", "c"]
+    assert written.loc[1, ["total", "mean"]].tolist() == ["4800", "400"]
+    out.write_manifest()
+    manifest = pd.read_csv(tmp_path / "manifest.csv", keep_default_na=False)
+    assert "dominate" in manifest.loc[manifest["output"] == "tables/spend.csv", "note"].iloc[0]
+    with pytest.raises(ValueError, match="must also be derived"):
+        Disclosure(counts=["n"], magnitudes={"total": "dominated"})

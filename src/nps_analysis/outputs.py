@@ -142,7 +142,7 @@ class OutputWriter:
             self._declarations[name] = declaration
             self._kinds[name] = kind
             self._cells[name] = table_cells(name, out, declaration, self._audit_context())
-        out = out.drop(columns=list(declaration.hidden_counts))
+        out = out.drop(columns=[*declaration.hidden_counts, *declaration.dominance_flags])
         path = self.tables_dir / f"{name}.csv"
         atomic_write(path, to_csv_text(out).encode("utf-8"))
         self._released[name] = out
@@ -255,7 +255,8 @@ class OutputWriter:
         config = self.sdc_config
         counts = list(declaration.all_counts)
         derived = {c: declaration.sources(c) for c in declaration.derived}
-        missing = [c for c in [*counts, *derived] if c not in df.columns]
+        flags = list(declaration.dominance_flags)
+        missing = [c for c in [*counts, *derived, *declaration.magnitudes, *flags] if c not in df]
         if missing:
             raise OutputError(f"table '{name}': declared column(s) {missing} are not in the table")
         min_dof, dims = declaration.min_dof, declaration.dims
@@ -280,6 +281,7 @@ class OutputWriter:
                     for c in df.columns
                     if c not in counts
                     and c not in derived
+                    and c not in flags
                     and not pd.api.types.is_float_dtype(df[c])
                 )
             undeclared_numbers = [
@@ -293,12 +295,15 @@ class OutputWriter:
                     "derived from a count; declare them in Disclosure(derived={column: count})"
                 )
             protected = sdc.protect_counts(df, counts, derived, list(dims), config, margins=margins)
+            protected = sdc.protect_magnitudes(protected, df, declaration.magnitudes)
             status = "suppressed" if (protected.primary or protected.secondary) else "safe"
+            status = "suppressed" if protected.dominated else status
             if protected.rounded:
                 status = "rounded"
             self._checks[name] = {
                 "primary": protected.primary,
                 "secondary": protected.secondary,
+                "dominance": protected.dominated,
                 "reason": protected.reason,
             }
             return protected.table, status, sdc.public_note(protected, config)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -157,6 +157,7 @@ class ProtectedTable:
     secondary: int
     rounded: bool
     reason: str
+    dominated: int = 0  # magnitude cells suppressed by the dominance rules
 
 
 def protect_counts(
@@ -210,17 +211,59 @@ def protect_counts(
     return ProtectedTable(out, primary_total, secondary_total, bool(config.rounding_base), reason)
 
 
+def protect_magnitudes(
+    protected: ProtectedTable, df: pd.DataFrame, magnitudes: Mapping[str, str | Sequence[str]]
+) -> ProtectedTable:
+    """Suppress each magnitude column (a total, mean or ratio of amounts) in the rows where any
+    of its dominance flags (`magnitudes[column]`, from :func:`dominance_flags`) says a few
+    records dominate the amounts: there a total or mean would give a contributor's amount."""
+    if not magnitudes:
+        return protected
+    out = protected.table.copy()
+    hidden = 0
+    for column, flags in magnitudes.items():
+        names = [flags] if isinstance(flags, str) else list(flags)
+        flagged = np.logical_or.reduce(
+            [df[f].astype("boolean").fillna(True).to_numpy(bool) for f in names]
+        )
+        failing = flagged & (out[column] != SUPPRESSED).to_numpy()
+        failing &= out[column].notna().to_numpy()
+        hidden += int(failing.sum())
+        out[column] = out[column].astype(object).where(~failing, SUPPRESSED)
+    reason = protected.reason
+    if hidden:
+        reason += f"; {hidden} amount cell(s) suppressed: a few records dominate them (n-k, p%)"
+    return replace(protected, table=out, reason=reason, dominated=hidden)
+
+
+def dominance_flags(
+    records: pd.DataFrame, by: Sequence[str], value: str, config: SDCConfig | None = None
+) -> pd.Series:
+    """Per group of `by` (sorted, as ``groupby``): True when the group's amounts `value` fail
+    the dominance rules (:func:`dominated`), False otherwise. Records without an amount are left
+    out; a group none of whose records has one is flagged (nothing to release)."""
+    config = config or SDCConfig.from_params()
+    priced = records.loc[records[value].notna(), [*by, value]]
+    flags = priced.groupby(list(by), observed=True, sort=True)[value].apply(
+        lambda v: dominated(v, config)
+    )
+    return flags.rename(f"{value}_dominated").astype(bool)
+
+
 def public_note(protected: ProtectedTable, config: SDCConfig) -> str:
     """What the released manifest says about a table: never how many cells were primary and
     how many secondary (the output checker's log has that)."""
     if protected.rounded:
         return f"counts rounded to base {config.rounding_base}; values derived from them withheld"
     hidden = protected.primary + protected.secondary
+    dominance = "; amounts a few records dominate suppressed (c)" if protected.dominated else ""
     if hidden:
         return (
             f"{hidden} cell(s) suppressed (c): counts below {config.threshold} and cells that "
-            "would reveal them"
+            f"would reveal them{dominance}"
         )
+    if dominance:
+        return f"all counts at or above threshold {config.threshold}{dominance}"
     return f"all counts at or above threshold {config.threshold}"
 
 

@@ -430,6 +430,9 @@ def write_outputs(
                 members={"packages_with_amount": {"amount_recorded": "yes"}},
                 dims=["financial_year", "therapy_type"],
                 grid=("financial_year", "therapy_type"),
+                magnitudes=dict.fromkeys(
+                    ("total_gbp", "mean_cost_gbp", "median_cost_gbp"), spend.DOMINATED
+                ),
             ),
         )
     ok_reg = False
@@ -443,6 +446,11 @@ def write_outputs(
                 grid=("region", "therapy_type"),
                 counts=["packages"],
                 derived=floats_from(res.regional_costs, "packages"),
+                magnitudes={
+                    "mean_cost_gbp": spend.DOMINATED,
+                    "ratio_to_national": (spend.DOMINATED, spend.NATIONAL_DOMINATED),
+                    "national_mean_cost_gbp": spend.NATIONAL_DOMINATED,
+                },
             ),
         )
     if res.regional_packages is not None:

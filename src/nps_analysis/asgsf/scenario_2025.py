@@ -30,6 +30,7 @@ from nps_analysis.asgsf.trends import TOTAL_LABEL
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import PACKAGES
+from nps_analysis.sdc import dominance_flags
 
 if TYPE_CHECKING:  # pragma: no cover
     from nps_analysis.outputs import OutputWriter
@@ -230,7 +231,7 @@ def run_scenario(
 
 
 def _children_table(cy: pd.DataFrame) -> pd.DataFrame:
-    g = cy.groupby(["financial_year", "region", "therapy_type"], sort=True)
+    g = cy.groupby(list(KEYS), sort=True)
     out = g.agg(
         children=("child_key", "size"),
         children_over_limit=("over_limit", "sum"),
@@ -246,11 +247,11 @@ def _children_table(cy: pd.DataFrame) -> pd.DataFrame:
         "children_assessment_most",
     ):
         out[c] = out[c].astype(np.int64)
-    return out
+    return _with_dominance(out, cy, ("above_limit_gbp", "match_gbp"))
 
 
 def _packages_table(per_package: pd.DataFrame) -> pd.DataFrame:
-    g = per_package.groupby(["financial_year", "region", "therapy_type"], sort=True)
+    g = per_package.groupby(list(KEYS), sort=True)
     out = g.agg(
         packages=("amount_gbp", "size"),
         packages_over_limit=("over_limit", "sum"),
@@ -258,6 +259,28 @@ def _packages_table(per_package: pd.DataFrame) -> pd.DataFrame:
         gbp_above_limit=("above_limit_gbp", "sum"),
     ).reset_index()
     out["packages_over_limit"] = out["packages_over_limit"].astype(np.int64)
+    return _with_dominance(out, per_package, ("amount_gbp", "above_limit_gbp"))
+
+
+KEYS = ("financial_year", "region", "therapy_type")
+MAGNITUDES = {
+    "total_gbp": "amount_gbp_dominated",
+    "gbp_above_limit": "above_limit_gbp_dominated",
+    "gbp_match_funding_ends": "match_gbp_dominated",
+}
+"""Each released amount and the hidden flag that says a few records dominate it (ACRO's n-k or
+p% rule; `sdc.dominance_flags`), so that it is suppressed there (`Disclosure.magnitudes`)."""
+
+
+def _with_dominance(
+    out: pd.DataFrame, records: pd.DataFrame, values: tuple[str, ...]
+) -> pd.DataFrame:
+    """`out` with one dominance flag per amount in `values`, per row of `KEYS`."""
+    index = out.set_index(list(KEYS)).index
+    for value in values:
+        positive = records.loc[records[value] > 0]  # who contributes to the amount
+        flags = dominance_flags(positive, list(KEYS), value)
+        out[f"{value}_dominated"] = index.map(flags).fillna(True).astype(bool)
     return out
 
 
@@ -359,6 +382,7 @@ def _declarations(regional: bool) -> dict[str, Disclosure]:
             "children_assessment_most": {"has_assessment_most_of_limit": "yes"},
         },
         grid=grid,
+        magnitudes={c: MAGNITUDES[c] for c in ("gbp_above_limit", "gbp_match_funding_ends")},
     )
     packages = Disclosure(
         population=PACKAGES,
@@ -366,6 +390,7 @@ def _declarations(regional: bool) -> dict[str, Disclosure]:
         derived={"total_gbp": "packages", "gbp_above_limit": "packages_over_limit"},
         members={"packages_over_limit": {"has_child_over_limit": "yes"}},
         grid=grid,
+        magnitudes={c: MAGNITUDES[c] for c in ("total_gbp", "gbp_above_limit")},
     )
     projected = (
         "packages_forecast",

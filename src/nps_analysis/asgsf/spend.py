@@ -21,6 +21,7 @@ import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label, is_assessment
 from nps_analysis.asgsf.years import fy_label, fy_start
+from nps_analysis.sdc import dominance_flags
 
 RULES_TABLE = "rules/asgsf_fund_rules.csv"
 """The versioned rules table, relative to `paths.PUBLISHED_DIR`."""
@@ -291,16 +292,26 @@ def spend_by_year_therapy(df: pd.DataFrame, rules: FairAccessRules) -> pd.DataFr
     ).reset_index(drop=True)
     for column in SHARE_SIDES:
         out[column] = sides[column].astype(np.int64).to_numpy()
+    keys = ["financial_year", "therapy_type"]
+    flags = dominance_flags(work, keys, "amount_gbp")
+    out[DOMINATED] = out.set_index(keys).index.map(flags).fillna(True).astype(bool)
     out["financial_year"] = out["financial_year"].astype(str)
     out["therapy_type"] = out["therapy_type"].astype(str)
     return out
+
+
+DOMINATED = "amounts_dominated"
+"""Hidden column of the spend tables: a few packages dominate the row's amounts (ACRO's n-k or
+p% rule), so its total, mean and median are suppressed (`Disclosure.magnitudes`)."""
+NATIONAL_DOMINATED = "national_amounts_dominated"
 
 
 def regional_costs(df: pd.DataFrame) -> pd.DataFrame:
     """Mean cost per package by region and therapy against the national mean for that therapy.
 
     Columns: `region, therapy_type, packages, mean_cost_gbp, national_mean_cost_gbp,
-    ratio_to_national` (1.0 = national average). Uses packages with a recorded amount.
+    ratio_to_national` (1.0 = national average) and the hidden dominance flags of the region's
+    (`DOMINATED`) and England's (`NATIONAL_DOMINATED`) amounts. Uses packages with an amount.
     """
     work = pd.DataFrame(
         {
@@ -322,6 +333,11 @@ def regional_costs(df: pd.DataFrame) -> pd.DataFrame:
     )
     reg = reg.merge(nat.reset_index(), on="therapy_type", how="left")
     reg["ratio_to_national"] = reg["mean_cost_gbp"] / reg["national_mean_cost_gbp"]
+    own = dominance_flags(work, ["region", "therapy_type"], "amount_gbp")
+    national = dominance_flags(work, ["therapy_type"], "amount_gbp")
+    reg[DOMINATED] = reg.set_index(["region", "therapy_type"]).index.map(own).fillna(True)
+    reg[DOMINATED] = reg[DOMINATED].astype(bool)
+    reg[NATIONAL_DOMINATED] = reg["therapy_type"].map(national).fillna(True).astype(bool)
     reg["therapy_type"] = reg["therapy_type"].astype(str)
     reg["region"] = reg["region"].astype(str)
     return reg

@@ -13,6 +13,10 @@ One frozen value per table, passed to `OutputWriter.table(df, name, disclosure=.
   count column restricts the records to (`members`: e.g. ``{"aged_12_plus": {"age_group":
   "12 plus"}}``; see `nps_analysis.disclosure.cells`), and which audit dimension a column is
   (`dimensions`: e.g. ``{"area": "region"}``; ``""`` for a column that is no dimension).
+* for magnitudes (spend): `magnitudes` maps each column computed from amounts (a total, a mean,
+  a ratio of means) to the hidden yes/no column(s) saying whether the amounts behind it fail ACRO's
+  dominance rules (`sdc.dominance_flags`: n-k, p%); where they do the value is suppressed,
+  whatever its counts. The flag columns are never released.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Disclosure:
     populations: Mapping[str, str] = field(default_factory=dict)
     grid: Sequence[str] = ()
     withhold: str | None = None
+    magnitudes: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -56,7 +61,7 @@ class Disclosure:
         set_(self, "grid", tuple(self.grid))
         if self.dims is not None:
             set_(self, "dims", tuple(self.dims))
-        for name in ("derived", "members", "dimensions", "populations"):
+        for name in ("derived", "members", "dimensions", "populations", "magnitudes"):
             set_(self, name, _frozen(getattr(self, name)))
         if self.min_dof is not None:
             set_(self, "min_dof", int(self.min_dof))
@@ -67,11 +72,24 @@ class Disclosure:
             raise ValueError(
                 f"derived columns must point at count columns; {undeclared} are not counts"
             )
+        loose = sorted(set(self.magnitudes) - set(self.derived))
+        if loose:
+            raise ValueError(f"magnitude columns {loose} must also be derived from a count")
 
     def sources(self, column: str) -> tuple[str, ...]:
         """The count columns derived column `column` is computed from."""
         source = self.derived[column]
         return (source,) if isinstance(source, str) else tuple(source)
+
+    @property
+    def dominance_flags(self) -> tuple[str, ...]:
+        """The hidden columns that say where a magnitude fails the dominance rules."""
+        return tuple(dict.fromkeys(f for c in self.magnitudes for f in self.flags_of(c)))
+
+    def flags_of(self, column: str) -> tuple[str, ...]:
+        """The dominance flags magnitude column `column` follows (suppressed if any is set)."""
+        flags = self.magnitudes[column]
+        return (flags,) if isinstance(flags, str) else tuple(flags)
 
     @property
     def all_counts(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from nps_analysis.asgsf.prepare import packages_disclosure as packages_disclosur
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import KNOWN_AGE, NOT_PREFIX, OLDER_AGE_GROUP, PACKAGES
 from nps_analysis.provenance import SUPPRESSED
-from nps_analysis.sdc import SDCConfig, dominated
+from nps_analysis.sdc import SDCConfig, dominance_flags, dominated
 from nps_analysis.stats import hhi, wilson_ci
 
 SPEND_DISCLOSURE = Disclosure(population=PACKAGES, members={"n": {"amount_recorded": "yes"}})
@@ -136,6 +136,9 @@ def cost_per_therapy_vs_national(
         }
     )
     out["ratio_to_england"] = out["mean_cost_region_gbp"] / out["mean_cost_england_gbp"]
+    for flag, frame in ((REGION_DOMINATED, packages), (ENGLAND_DOMINATED, national)):
+        flags = dominance_flags(frame, ["therapy_type"], "amount_gbp")
+        out[flag] = out["therapy_type"].map(flags).fillna(True).astype(bool)
     out["therapy_type"] = out["therapy_type"].astype(str)
     out["england_basis"] = national_basis
     return out[
@@ -147,8 +150,16 @@ def cost_per_therapy_vs_national(
             "mean_cost_england_gbp",
             "ratio_to_england",
             "england_basis",
+            REGION_DOMINATED,
+            ENGLAND_DOMINATED,
         ]
     ]
+
+
+REGION_DOMINATED = "region_amounts_dominated"
+ENGLAND_DOMINATED = "england_amounts_dominated"
+"""Hidden flags of :func:`cost_per_therapy_vs_national`: a few packages dominate the region's
+(England's) amounts of a therapy, so its mean cost is suppressed (`Disclosure.magnitudes`)."""
 
 
 def cost_disclosure(national_is_same_data: bool) -> Disclosure:
@@ -169,6 +180,11 @@ def cost_disclosure(national_is_same_data: bool) -> Disclosure:
         },
         populations={} if national_is_same_data else {"packages_england": "national packages"},
         dimensions={"therapy_type": "therapy_type"},
+        magnitudes={
+            "mean_cost_region_gbp": REGION_DOMINATED,
+            "ratio_to_england": (REGION_DOMINATED, ENGLAND_DOMINATED),
+            "mean_cost_england_gbp": ENGLAND_DOMINATED,
+        },
     )
 
 
