@@ -241,13 +241,27 @@ def dominance_flags(
 ) -> pd.Series:
     """Per group of `by` (sorted, as ``groupby``): True when the group's amounts `value` fail
     the dominance rules (:func:`dominated`), False otherwise. Records without an amount are left
-    out; a group none of whose records has one is flagged (nothing to release)."""
+    out (a group with none is absent: :func:`dominated_rows` flags it)."""
     config = config or SDCConfig.from_params()
     priced = records.loc[records[value].notna(), [*by, value]]
     flags = priced.groupby(list(by), observed=True, sort=True)[value].apply(
         lambda v: dominated(v, config)
     )
     return flags.rename(f"{value}_dominated").astype(bool)
+
+
+def dominated_rows(
+    table: pd.DataFrame,
+    records: pd.DataFrame,
+    by: Sequence[str],
+    value: str,
+    config: SDCConfig | None = None,
+) -> np.ndarray:
+    """:func:`dominance_flags` of `records` for each row of `table` (matched on `by`); a row
+    with no amounts behind it is flagged (there is nothing to release)."""
+    flags = dominance_flags(records, by, value, config)
+    keys = table.set_index(list(by)).index if len(by) > 1 else table[by[0]]
+    return keys.map(flags).fillna(True).astype(bool).to_numpy()
 
 
 def public_note(protected: ProtectedTable, config: SDCConfig) -> str:

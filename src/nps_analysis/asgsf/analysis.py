@@ -73,6 +73,7 @@ class AsgsfResults:
     spend: pd.DataFrame | None = None
     regional_costs: pd.DataFrame | None = None
     regional_packages: pd.DataFrame | None = None
+    regional_totals: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -151,6 +152,7 @@ def run_analysis(
         spend=spend_tab,
         regional_costs=regional,
         regional_packages=None if region else packages_by(scoped, list(REGIONAL_KEYS)),
+        regional_totals=None if region else packages_by(scoped, list(REGIONAL_KEYS[:2])),
         notes=notes,
     )
 
@@ -453,12 +455,13 @@ def write_outputs(
                 },
             ),
         )
-    if res.regional_packages is not None:
-        # the regions' yearly totals first (each regional report publishes its own), then the
-        # counts by therapy, so England's protection knows both
+    if res.regional_totals is not None and res.regional_packages is not None:
+        # the regions' yearly totals (each regional report publishes its own) and their counts
+        # by therapy, so that England's protection knows both
         keys = list(REGIONAL_KEYS)
-        totals = res.regional_packages.groupby(keys[:2], sort=True)["packages"].sum().reset_index()
-        table(totals, "packages_by_region_year", disclosure=packages_disclosure(keys[:2]))
+        table(
+            res.regional_totals, "packages_by_region_year", disclosure=packages_disclosure(keys[:2])
+        )
         table(
             res.regional_packages,
             "packages_by_region_year_therapy",

@@ -30,7 +30,7 @@ from nps_analysis.asgsf.trends import TOTAL_LABEL
 from nps_analysis.asgsf.years import fy_start
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import PACKAGES
-from nps_analysis.sdc import dominance_flags
+from nps_analysis.sdc import dominated_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from nps_analysis.outputs import OutputWriter
@@ -276,11 +276,9 @@ def _with_dominance(
     out: pd.DataFrame, records: pd.DataFrame, values: tuple[str, ...]
 ) -> pd.DataFrame:
     """`out` with one dominance flag per amount in `values`, per row of `KEYS`."""
-    index = out.set_index(list(KEYS)).index
     for value in values:
         positive = records.loc[records[value] > 0]  # who contributes to the amount
-        flags = dominance_flags(positive, list(KEYS), value)
-        out[f"{value}_dominated"] = index.map(flags).fillna(True).astype(bool)
+        out[f"{value}_dominated"] = dominated_rows(out, positive, KEYS, value)
     return out
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from nps_analysis.asgsf.categories import NOT_RECORDED, canonical_label, is_assessment
 from nps_analysis.asgsf.years import fy_label, fy_start
-from nps_analysis.sdc import dominance_flags
+from nps_analysis.sdc import dominated_rows
 
 RULES_TABLE = "rules/asgsf_fund_rules.csv"
 """The versioned rules table, relative to `paths.PUBLISHED_DIR`."""
@@ -292,9 +292,7 @@ def spend_by_year_therapy(df: pd.DataFrame, rules: FairAccessRules) -> pd.DataFr
     ).reset_index(drop=True)
     for column in SHARE_SIDES:
         out[column] = sides[column].astype(np.int64).to_numpy()
-    keys = ["financial_year", "therapy_type"]
-    flags = dominance_flags(work, keys, "amount_gbp")
-    out[DOMINATED] = out.set_index(keys).index.map(flags).fillna(True).astype(bool)
+    out[DOMINATED] = dominated_rows(out, work, ["financial_year", "therapy_type"], "amount_gbp")
     out["financial_year"] = out["financial_year"].astype(str)
     out["therapy_type"] = out["therapy_type"].astype(str)
     return out
@@ -333,11 +331,8 @@ def regional_costs(df: pd.DataFrame) -> pd.DataFrame:
     )
     reg = reg.merge(nat.reset_index(), on="therapy_type", how="left")
     reg["ratio_to_national"] = reg["mean_cost_gbp"] / reg["national_mean_cost_gbp"]
-    own = dominance_flags(work, ["region", "therapy_type"], "amount_gbp")
-    national = dominance_flags(work, ["therapy_type"], "amount_gbp")
-    reg[DOMINATED] = reg.set_index(["region", "therapy_type"]).index.map(own).fillna(True)
-    reg[DOMINATED] = reg[DOMINATED].astype(bool)
-    reg[NATIONAL_DOMINATED] = reg["therapy_type"].map(national).fillna(True).astype(bool)
+    reg[DOMINATED] = dominated_rows(reg, work, ["region", "therapy_type"], "amount_gbp")
+    reg[NATIONAL_DOMINATED] = dominated_rows(reg, work, ["therapy_type"], "amount_gbp")
     reg["therapy_type"] = reg["therapy_type"].astype(str)
     reg["region"] = reg["region"].astype(str)
     return reg

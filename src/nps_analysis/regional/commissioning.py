@@ -14,7 +14,7 @@ from nps_analysis.asgsf.prepare import packages_disclosure as packages_disclosur
 from nps_analysis.disclosure.declaration import Disclosure
 from nps_analysis.disclosure.vocabulary import KNOWN_AGE, NOT_PREFIX, OLDER_AGE_GROUP, PACKAGES
 from nps_analysis.provenance import SUPPRESSED
-from nps_analysis.sdc import SDCConfig, dominance_flags, dominated
+from nps_analysis.sdc import SDCConfig, dominated, dominated_rows
 from nps_analysis.stats import hhi, wilson_ci
 
 SPEND_DISCLOSURE = Disclosure(population=PACKAGES, members={"n": {"amount_recorded": "yes"}})
@@ -137,8 +137,7 @@ def cost_per_therapy_vs_national(
     )
     out["ratio_to_england"] = out["mean_cost_region_gbp"] / out["mean_cost_england_gbp"]
     for flag, frame in ((REGION_DOMINATED, packages), (ENGLAND_DOMINATED, national)):
-        flags = dominance_flags(frame, ["therapy_type"], "amount_gbp")
-        out[flag] = out["therapy_type"].map(flags).fillna(True).astype(bool)
+        out[flag] = dominated_rows(out, frame, ["therapy_type"], "amount_gbp")
     out["therapy_type"] = out["therapy_type"].astype(str)
     out["england_basis"] = national_basis
     return out[
